@@ -1,0 +1,583 @@
+/**
+ * The Store on one DynamoDB table. Single-item conditional writes only (no transactions: the
+ * local stand-in has none, and they cost double); no Scan. TTL deletes late, so every read
+ * treats an item whose `ttl` has passed as absent.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { AppendResult, Clock, Store } from '../core/ports.js';
+import type { ChatRecord, ConnectionRecord, OperatorRecord, VisitorRecord } from '../core/types.js';
+import { senderName } from '../core/views.js';
+import type { ChatMessage, WidgetSettings } from '../protocol/index.js';
+import { GSI1, keys, pad } from './dynamo-keys.js';
+
+type Item = Record<string, unknown>;
+
+const DAY_S = 24 * 60 * 60;
+/** Visitor profiles and page history are kept this long after the last visit (retention). */
+export const VISITOR_RETENTION_DAYS = 90;
+const CONNECTION_TTL_S = 3 * 60 * 60;
+
+const isConditionFailure = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+
+const epochS = (ms: number) => Math.floor(ms / 1000);
+
+function strip<T>(item: Item | undefined, drop: string[] = []): T | undefined {
+  if (!item) return undefined;
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (k === 'pk' || k === 'sk' || k === 'gsi1pk' || k === 'gsi1sk' || k === 'ttl' || drop.includes(k)) continue;
+    out[k] = v;
+  }
+  return out as T;
+}
+
+function toChat(item: Item | undefined): ChatRecord | undefined {
+  return strip<ChatRecord>(item, ['operatorIds', 'cmids', 'lastMessageAt']);
+}
+
+function toMessage(item: Item): ChatMessage {
+  const m = strip<ChatMessage>(item)!;
+  return m;
+}
+
+export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string, clock: Clock): Store {
+  const TableName = tableName;
+  const alive = (item: Item | undefined): Item | undefined => {
+    if (!item) return undefined;
+    const ttl = item.ttl;
+    return typeof ttl === 'number' && ttl * 1000 <= clock.now() ? undefined : item;
+  };
+
+  async function get(key: { pk: string; sk: string }, consistent = true): Promise<Item | undefined> {
+    const out = await db.send(new GetCommand({ TableName, Key: key, ConsistentRead: consistent }));
+    return alive(out.Item);
+  }
+
+  async function queryAll(input: Omit<QueryCommandInput, 'TableName'>, max: number): Promise<Item[]> {
+    const items: Item[] = [];
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const out = await db.send(
+        new QueryCommand({ TableName, ...input, ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}) }),
+      );
+      for (const it of out.Items ?? []) if (alive(it)) items.push(it);
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey && items.length < max);
+    return items.slice(0, max);
+  }
+
+  const queryIndex = (pk: string, max: number, forward = true, skFrom?: string) =>
+    queryAll(
+      {
+        IndexName: GSI1,
+        KeyConditionExpression: skFrom ? 'gsi1pk = :pk AND gsi1sk >= :from' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk, ...(skFrom ? { ':from': skFrom } : {}) },
+        ScanIndexForward: forward,
+        Limit: Math.min(max, 1000),
+      },
+      max,
+    );
+
+  async function update(input: {
+    Key: { pk: string; sk: string };
+    UpdateExpression: string;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Item;
+  }): Promise<Item | undefined> {
+    try {
+      const out = await db.send(new UpdateCommand({ TableName, ...input, ReturnValues: 'ALL_NEW' }));
+      return out.Attributes;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  const store: Store = {
+    async putConnection(conn) {
+      const index =
+        conn.role === 'operator'
+          ? { gsi1pk: keys.operatorConnectionsIndex(conn.siteId), gsi1sk: conn.connectionId }
+          : { gsi1pk: keys.visitorConnectionsIndex(conn.visitorId!), gsi1sk: conn.connectionId };
+      await db.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...keys.connection(conn.connectionId),
+            ...index,
+            ...conn,
+            ttl: epochS(conn.connectedAt) + CONNECTION_TTL_S,
+          },
+        }),
+      );
+    },
+    async getConnection(connectionId) {
+      return strip<ConnectionRecord>(await get(keys.connection(connectionId)));
+    },
+    async deleteConnection(connectionId) {
+      const out = await db.send(
+        new DeleteCommand({ TableName, Key: keys.connection(connectionId), ReturnValues: 'ALL_OLD' }),
+      );
+      return strip<ConnectionRecord>(alive(out.Attributes));
+    },
+    async countConnectionView(connectionId) {
+      const out = await update({
+        Key: keys.connection(connectionId),
+        UpdateExpression: 'ADD #views :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#views': 'views' },
+        ExpressionAttributeValues: { ':one': 1 },
+      });
+      // A connection record that is missing (a race with $disconnect) counts as a first view.
+      return typeof out?.views === 'number' ? out.views : 1;
+    },
+    async operatorConnections(siteId) {
+      return (await queryIndex(keys.operatorConnectionsIndex(siteId), 5000)).map((i) => strip<ConnectionRecord>(i)!);
+    },
+    async visitorConnections(visitorId) {
+      return (await queryIndex(keys.visitorConnectionsIndex(visitorId), 100)).map((i) => strip<ConnectionRecord>(i)!);
+    },
+
+    async getVisitor(visitorId) {
+      return strip<VisitorRecord>(await get(keys.visitor(visitorId)));
+    },
+    async recordPageView(input) {
+      const ttl = epochS(input.at) + VISITOR_RETENTION_DAYS * DAY_S;
+      const names: Record<string, string> = { '#url': 'url', '#title': 'title', '#ttl': 'ttl' };
+      const values: Item = {
+        ':site': input.siteId,
+        ':url': input.url,
+        ':title': input.title,
+        ':at': input.at,
+        ':one': 1,
+        ':zero': 0,
+        ':visit': input.newVisit ? 1 : 0,
+        ':gpk': keys.siteVisitorsIndex(input.siteId),
+        ':gsk': `${pad(input.at)}#${input.visitorId}`,
+        ':ttl': ttl,
+      };
+      const sets = [
+        'siteId = :site',
+        'visitorId = :vid',
+        '#url = :url',
+        '#title = :title',
+        'lastSeen = :at',
+        'pageSince = :at',
+        'firstSeen = if_not_exists(firstSeen, :at)',
+        'gsi1pk = :gpk',
+        'gsi1sk = :gsk',
+        '#ttl = :ttl',
+      ];
+      values[':vid'] = input.visitorId;
+      if (input.referrer !== undefined) {
+        sets.push('referrer = :ref');
+        values[':ref'] = input.referrer;
+      }
+      if (input.lang !== undefined) {
+        sets.push('lang = :lang');
+        values[':lang'] = input.lang;
+      }
+      if (input.custom !== undefined) {
+        sets.push('custom = :custom');
+        values[':custom'] = input.custom;
+      }
+      const out = await update({
+        Key: keys.visitor(input.visitorId),
+        UpdateExpression: `SET ${sets.join(', ')} ADD pageViews :one, visits :visit, connections :zero`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+      await db.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...keys.pageView(input.visitorId, input.at, String(out?.pageViews ?? 0)),
+            url: input.url,
+            title: input.title,
+            ...(input.referrer ? { referrer: input.referrer } : {}),
+            at: input.at,
+            ttl,
+          },
+        }),
+      );
+      return strip<VisitorRecord>(out)!;
+    },
+    async changeVisitorConnections(visitorId, delta, at) {
+      const out = await update({
+        Key: keys.visitor(visitorId),
+        UpdateExpression: 'ADD connections :d SET lastSeen = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':d': delta, ':at': at },
+      });
+      if (out && typeof out.connections === 'number' && out.connections < 0) {
+        // Never below zero, whatever order connects and disconnects arrive in.
+        return strip<VisitorRecord>(
+          await update({
+            Key: keys.visitor(visitorId),
+            UpdateExpression: 'SET connections = :z',
+            ConditionExpression: 'connections < :z',
+            ExpressionAttributeValues: { ':z': 0 },
+          }),
+        ) ?? { ...(strip<VisitorRecord>(out) as VisitorRecord), connections: 0 };
+      }
+      return strip<VisitorRecord>(out);
+    },
+    async recentVisitors(siteId, since, limit) {
+      const items = await queryIndex(keys.siteVisitorsIndex(siteId), limit, false, pad(since));
+      return items.map((i) => strip<VisitorRecord>(i)!);
+    },
+
+    async getOperator(operatorId) {
+      return strip<OperatorRecord>(await get(keys.operator(operatorId)));
+    },
+    async putOperator(op) {
+      await db.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...keys.operator(op.operatorId),
+            gsi1pk: keys.siteOperatorsIndex(op.siteId),
+            gsi1sk: `OP#${op.operatorId}`,
+            ...op,
+          },
+        }),
+      );
+    },
+    async ensureOperator(op) {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...keys.operator(op.operatorId),
+              gsi1pk: keys.siteOperatorsIndex(op.siteId),
+              gsi1sk: `OP#${op.operatorId}`,
+              ...op,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return op;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        return (await store.getOperator(op.operatorId))!;
+      }
+    },
+    async siteOperators(siteId) {
+      return (await queryIndex(keys.siteOperatorsIndex(siteId), 1000)).map((i) => strip<OperatorRecord>(i)!);
+    },
+    async setOperatorStatus(operatorId, status) {
+      const out = await update({
+        Key: keys.operator(operatorId),
+        UpdateExpression: 'SET #status = :s',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':s': status },
+      });
+      if (!out) throw new Error(`operator ${operatorId} does not exist`);
+      return strip<OperatorRecord>(out)!;
+    },
+    async changeOperatorConnections(operatorId, delta) {
+      const out = await update({
+        Key: keys.operator(operatorId),
+        UpdateExpression: 'ADD connections :d',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':d': delta },
+      });
+      if (out && typeof out.connections === 'number' && out.connections < 0) {
+        await update({
+          Key: keys.operator(operatorId),
+          UpdateExpression: 'SET connections = :z',
+          ConditionExpression: 'connections < :z',
+          ExpressionAttributeValues: { ':z': 0 },
+        });
+        return { ...(strip<OperatorRecord>(out) as OperatorRecord), connections: 0 };
+      }
+      return strip<OperatorRecord>(out);
+    },
+
+    async putTicket(ticket, operatorId, siteId, expiresAt) {
+      await db.send(
+        new PutCommand({
+          TableName,
+          Item: { ...keys.ticket(ticket), operatorId, siteId, expiresAt, ttl: epochS(expiresAt) + 1 },
+        }),
+      );
+    },
+    async consumeTicket(ticket, now) {
+      const out = await db.send(new DeleteCommand({ TableName, Key: keys.ticket(ticket), ReturnValues: 'ALL_OLD' }));
+      const item = out.Attributes;
+      if (!item || typeof item.expiresAt !== 'number' || item.expiresAt <= now) return undefined;
+      return { operatorId: String(item.operatorId), siteId: String(item.siteId) };
+    },
+
+    async getSettings(siteId) {
+      return strip<WidgetSettings>(await get(keys.settings(siteId), false));
+    },
+
+    async createChat(chat) {
+      // The visitor's open-chat pointer is the lock: one open chat per visitor.
+      const current = await store.getVisitor(chat.visitorId);
+      if (current?.openChatId) {
+        const open = await store.getChat(current.openChatId);
+        if (open && open.status !== 'ended') return { created: false, openChatId: open.chatId };
+      }
+      const claimed = await update({
+        Key: keys.visitor(chat.visitorId),
+        UpdateExpression: 'SET openChatId = :id, #name = :name',
+        ConditionExpression: current?.openChatId
+          ? 'openChatId = :stale'
+          : 'attribute_exists(pk) AND attribute_not_exists(openChatId)',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':id': chat.chatId,
+          ':name': chat.visitorName,
+          ...(current?.openChatId ? { ':stale': current.openChatId } : {}),
+        },
+      });
+      if (!claimed) {
+        const again = await store.getVisitor(chat.visitorId);
+        if (again?.openChatId) return { created: false, openChatId: again.openChatId };
+        throw new Error('visitor record missing while creating a chat');
+      }
+      await db.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...keys.chat(chat.chatId),
+            gsi1pk: keys.siteChatsIndex(chat.siteId, chat.status),
+            gsi1sk: `${pad(chat.createdAt)}#${chat.chatId}`,
+            ...chat,
+            operatorIds: chat.operators.map((o) => o.id),
+            cmids: {},
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, chat };
+    },
+    async getChat(chatId) {
+      return toChat(await get(keys.chat(chatId)));
+    },
+    async chatsByStatus(siteId, status, limit) {
+      return (await queryIndex(keys.siteChatsIndex(siteId, status), limit)).map((i) => toChat(i)!);
+    },
+    async claimChat(chatId, operator, at) {
+      const chat = await store.getChat(chatId);
+      if (!chat) return undefined;
+      const out = await update({
+        Key: keys.chat(chatId),
+        UpdateExpression:
+          'SET #status = :active, operators = :ops, operatorIds = :ids, acceptedAt = :at, gsi1pk = :gpk',
+        ConditionExpression: '#status = :queued',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':active': 'active',
+          ':queued': 'queued',
+          ':ops': [{ id: operator.id, name: operator.name }],
+          ':ids': [operator.id],
+          ':at': at,
+          ':gpk': keys.siteChatsIndex(chat.siteId, 'active'),
+        },
+      });
+      return toChat(out);
+    },
+    async endChat(chatId, endedBy, at) {
+      const chat = await store.getChat(chatId);
+      if (!chat) return undefined;
+      const out = await update({
+        Key: keys.chat(chatId),
+        UpdateExpression: 'SET #status = :ended, endedAt = :at, endedBy = :by, gsi1pk = :gpk, gsi1sk = :gsk',
+        ConditionExpression: '#status <> :ended',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':ended': 'ended',
+          ':at': at,
+          ':by': endedBy,
+          ':gpk': keys.siteChatsIndex(chat.siteId, 'ended'),
+          ':gsk': `${pad(at)}#${chatId}`,
+        },
+      });
+      if (!out) return undefined;
+      // Release the visitor's pointer only if it still names this chat.
+      await update({
+        Key: keys.visitor(chat.visitorId),
+        UpdateExpression: 'REMOVE openChatId',
+        ConditionExpression: 'openChatId = :id',
+        ExpressionAttributeValues: { ':id': chatId },
+      });
+      return toChat(out);
+    },
+    async declineChat(chatId, operatorId) {
+      await update({
+        Key: keys.chat(chatId),
+        UpdateExpression: 'SET declinedBy = list_append(declinedBy, :op)',
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(declinedBy, :id)',
+        ExpressionAttributeValues: { ':op': [operatorId], ':id': operatorId },
+      });
+    },
+    async reassignChat(chatId, expectedOperatorIds, operators) {
+      return toChat(
+        await update({
+          Key: keys.chat(chatId),
+          UpdateExpression: 'SET operators = :ops, operatorIds = :ids',
+          ConditionExpression: '#status = :active AND operatorIds = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':ops': operators,
+            ':ids': operators.map((o) => o.id),
+            ':expected': expectedOperatorIds,
+            ':active': 'active',
+          },
+        }),
+      );
+    },
+    async attachConnections(chatId, conns) {
+      const entries = Object.entries(conns);
+      if (entries.length === 0) return;
+      const names: Record<string, string> = {};
+      const values: Item = {};
+      const sets = entries.map(([id, who], i) => {
+        names[`#c${i}`] = id;
+        values[`:w${i}`] = who;
+        return `conns.#c${i} = :w${i}`;
+      });
+      await update({
+        Key: keys.chat(chatId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+    },
+    async detachConnections(chatId, connectionIds) {
+      if (connectionIds.length === 0) return;
+      const names: Record<string, string> = {};
+      const removes = connectionIds.map((id, i) => {
+        names[`#c${i}`] = id;
+        return `conns.#c${i}`;
+      });
+      await update({
+        Key: keys.chat(chatId),
+        UpdateExpression: `REMOVE ${removes.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+      });
+    },
+
+    async appendMessage(input): Promise<AppendResult> {
+      const names: Record<string, string> = { '#status': 'status' };
+      const values: Item = { ':one': 1, ':at': input.at };
+      const conditions = ['attribute_exists(pk)'];
+      const sets = ['seq = seq + :one', 'lastMessageAt = :at'];
+      if (input.guard.kind === 'visitor') {
+        conditions.push('visitorId = :vid', '#status <> :ended');
+        values[':vid'] = input.guard.visitorId;
+        values[':ended'] = 'ended';
+      } else if (input.guard.kind === 'operator') {
+        conditions.push('contains(operatorIds, :opid)', '#status = :active');
+        values[':opid'] = input.guard.operatorId;
+        values[':active'] = 'active';
+      } else {
+        delete names['#status'];
+      }
+      if (input.clientMsgId) {
+        names['#cm'] = input.clientMsgId;
+        values[':mid'] = input.id;
+        conditions.push('attribute_not_exists(cmids.#cm)');
+        sets.push('cmids.#cm = :mid');
+      }
+      const after = await update({
+        Key: keys.chat(input.chatId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+      if (!after) return explainRefusal(input);
+      const chat = toChat(after)!;
+      const message: ChatMessage = {
+        chatId: input.chatId,
+        seq: Number(after.seq),
+        id: input.id,
+        ...(input.clientMsgId ? { clientMsgId: input.clientMsgId } : {}),
+        from: { ...input.from, name: senderName(chat, input.from) },
+        text: input.text,
+        at: input.at,
+      };
+      await db.send(new PutCommand({ TableName, Item: { ...keys.message(input.chatId, message.seq), ...message } }));
+      return { ok: true, message, chat };
+    },
+    async messagesAfter(chatId, afterSeq, limit) {
+      const items = await queryAll(
+        {
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': keys.chat(chatId).pk,
+            ':from': keys.message(chatId, afterSeq + 1).sk,
+            ':to': 'MSG#~',
+          },
+          ConsistentRead: true,
+          Limit: Math.min(limit, 1000),
+        },
+        limit,
+      );
+      return items.map(toMessage);
+    },
+  };
+
+  /** Why an append was refused: read once, off the hot path. */
+  async function explainRefusal(input: Parameters<Store['appendMessage']>[0], retried = false): Promise<AppendResult> {
+    const { chatId, clientMsgId, guard } = input;
+    const item = await get(keys.chat(chatId));
+    if (!item) return { ok: false, reason: 'not-found' };
+    const chat = toChat(item)!;
+    const cmids = (item.cmids ?? {}) as Record<string, string>;
+    if (clientMsgId && cmids[clientMsgId]) {
+      const stored = await queryAll(
+        {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
+          FilterExpression: 'id = :id',
+          ExpressionAttributeValues: { ':pk': keys.chat(chatId).pk, ':msg': 'MSG#', ':id': cmids[clientMsgId] },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+        },
+        1,
+      );
+      if (stored[0]) return { ok: false, reason: 'duplicate', message: toMessage(stored[0]), chat };
+      if (!retried) {
+        // Marked but never stored (the writer died between its two writes): clear the mark, append again.
+        await update({
+          Key: keys.chat(chatId),
+          UpdateExpression: 'REMOVE cmids.#cm',
+          ConditionExpression: 'cmids.#cm = :mid',
+          ExpressionAttributeNames: { '#cm': clientMsgId },
+          ExpressionAttributeValues: { ':mid': cmids[clientMsgId] },
+        });
+        const again = await store.appendMessage(input);
+        return again.ok || again.reason !== 'not-found' ? again : explainRefusal(input, true);
+      }
+    }
+    const participant =
+      guard.kind === 'system' ||
+      (guard.kind === 'visitor' && chat.visitorId === guard.visitorId) ||
+      (guard.kind === 'operator' && chat.operators.some((o) => o.id === guard.operatorId));
+    if (!participant) return { ok: false, reason: 'forbidden' };
+    if (chat.status === 'ended') return { ok: false, reason: 'ended' };
+    if (guard.kind === 'operator' && chat.status !== 'active') return { ok: false, reason: 'forbidden' };
+    return { ok: false, reason: 'not-found' };
+  }
+
+  return store;
+}

@@ -1,0 +1,88 @@
+/** Connecting and disconnecting: who a socket belongs to, and the bookkeeping when it goes. */
+import { visitorRow } from './views.js';
+import { deliverToOperators } from './delivery.js';
+import { ForbiddenError } from './errors.js';
+import type { Deps } from './ports.js';
+import type { Identity } from './types.js';
+
+/** How long a WebSocket connection record may live: API Gateway closes connections after 2 hours. */
+export const CONNECTION_TTL_MS = 3 * 60 * 60 * 1000;
+
+export interface ConnectQuery {
+  role?: string;
+  site?: string;
+  vt?: string;
+  ticket?: string;
+}
+
+const SITE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Decides who a new socket is. A visitor without a valid token is a new visitor; an operator
+ * needs an unused, unexpired ticket of an enabled operator. Throws ForbiddenError to refuse.
+ */
+export async function authorizeConnect(
+  deps: Pick<Deps, 'store' | 'clock' | 'ids' | 'tokens'>,
+  query: ConnectQuery,
+): Promise<Identity> {
+  if (query.role === 'visitor') {
+    if (!query.site || !SITE_ID.test(query.site)) throw new ForbiddenError('a valid site is required');
+    const known = query.vt ? deps.tokens.verify(query.site, query.vt) : undefined;
+    return { role: 'visitor', siteId: query.site, visitorId: known ?? deps.ids.next(), returning: known !== undefined };
+  }
+  if (query.role === 'operator') {
+    if (!query.ticket || query.ticket.length > 128) throw new ForbiddenError('a ticket is required');
+    const ticket = await deps.store.consumeTicket(query.ticket, deps.clock.now());
+    if (!ticket) throw new ForbiddenError('the ticket is invalid, used or expired');
+    const op = await deps.store.getOperator(ticket.operatorId);
+    if (!op || op.disabled) throw new ForbiddenError('this operator may not sign in');
+    return { role: 'operator', siteId: ticket.siteId, operatorId: op.operatorId };
+  }
+  throw new ForbiddenError('role must be visitor or operator');
+}
+
+export async function connect(deps: Pick<Deps, 'store' | 'clock'>, identity: Identity, connectionId: string) {
+  await deps.store.putConnection({
+    connectionId,
+    role: identity.role,
+    siteId: identity.siteId,
+    ...(identity.role === 'visitor' ? { visitorId: identity.visitorId } : { operatorId: identity.operatorId }),
+    connectedAt: deps.clock.now(),
+    views: 0,
+  });
+  if (identity.role === 'operator') await deps.store.changeOperatorConnections(identity.operatorId, 1);
+}
+
+export async function disconnect(deps: Deps, identity: Identity, connectionId: string): Promise<void> {
+  const conn = await deps.store.deleteConnection(connectionId);
+  if (identity.role === 'visitor') {
+    // A socket that never sent a page view was never counted as present.
+    if (!conn || conn.views === 0) return;
+    const visitor = await deps.store.changeVisitorConnections(identity.visitorId, -1, deps.clock.now());
+    if (visitor?.openChatId) await deps.store.detachConnections(visitor.openChatId, [connectionId]);
+    if (visitor && visitor.connections <= 0) {
+      await deliverToOperators(deps, identity.siteId, { type: 'visitor', visitor: visitorRow(visitor) });
+    }
+    return;
+  }
+  const op = await deps.store.changeOperatorConnections(identity.operatorId, -1);
+  const open = await deps.store.chatsByStatus(identity.siteId, 'active', 500);
+  await Promise.all(
+    open
+      .filter((c) => c.conns[connectionId] !== undefined)
+      .map((c) => deps.store.detachConnections(c.chatId, [connectionId])),
+  );
+  if (op && op.connections <= 0 && op.status !== 'offline') {
+    // The last console closed: the operator is offline for routing.
+    await deps.store.setOperatorStatus(op.operatorId, 'offline');
+    await broadcastOperators(deps, identity.siteId);
+  }
+}
+
+export async function broadcastOperators(deps: Pick<Deps, 'store' | 'notifier'>, siteId: string): Promise<void> {
+  const ops = await deps.store.siteOperators(siteId);
+  await deliverToOperators(deps, siteId, {
+    type: 'operators',
+    operators: ops.filter((o) => !o.disabled).map((o) => ({ id: o.operatorId, name: o.name, status: o.status })),
+  });
+}

@@ -1,0 +1,111 @@
+/** What the use cases need from the outside world. Adapters implement these; tests stub them. */
+import type { ChatMessage, ChatStatus, OperatorStatus, ServerEvent, WidgetSettings } from '../protocol/index.js';
+import type { ChatRecord, ConnectionRecord, OperatorRecord, VisitorRecord } from './types.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface IdGenerator {
+  next(): string;
+}
+
+export interface PageViewInput {
+  siteId: string;
+  visitorId: string;
+  url: string;
+  title: string;
+  referrer?: string;
+  lang?: string;
+  custom?: Record<string, string>;
+  at: number;
+  /** True on the first page view of a new visit (a connection that carried no open session). */
+  newVisit: boolean;
+}
+
+export interface AppendMessageInput {
+  chatId: string;
+  id: string;
+  clientMsgId?: string;
+  from: ChatMessage['from'];
+  text: string;
+  at: number;
+  /** The sender must satisfy this, checked in the same conditional write. */
+  guard: { kind: 'visitor'; visitorId: string } | { kind: 'operator'; operatorId: string } | { kind: 'system' };
+}
+
+export type AppendResult =
+  | { ok: true; message: ChatMessage; chat: ChatRecord }
+  | { ok: false; reason: 'duplicate'; message: ChatMessage; chat: ChatRecord }
+  | { ok: false; reason: 'not-found' | 'forbidden' | 'ended' };
+
+export interface Store {
+  putConnection(conn: ConnectionRecord): Promise<void>;
+  getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
+  deleteConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Counts a page view on the connection; returns the new count (1 means first). */
+  countConnectionView(connectionId: string): Promise<number>;
+  /** Connections of the site's operators (fan-out target for visitor and queue updates). */
+  operatorConnections(siteId: string): Promise<ConnectionRecord[]>;
+  visitorConnections(visitorId: string): Promise<ConnectionRecord[]>;
+
+  getVisitor(visitorId: string): Promise<VisitorRecord | undefined>;
+  recordPageView(input: PageViewInput): Promise<VisitorRecord>;
+  /** Adds `delta` to the visitor's open-connection count; returns the record after. */
+  changeVisitorConnections(visitorId: string, delta: number, at: number): Promise<VisitorRecord | undefined>;
+  recentVisitors(siteId: string, since: number, limit: number): Promise<VisitorRecord[]>;
+
+  getOperator(operatorId: string): Promise<OperatorRecord | undefined>;
+  putOperator(op: OperatorRecord): Promise<void>;
+  /** Creates the operator only if absent; returns the stored record either way. */
+  ensureOperator(op: OperatorRecord): Promise<OperatorRecord>;
+  siteOperators(siteId: string): Promise<OperatorRecord[]>;
+  setOperatorStatus(operatorId: string, status: OperatorStatus): Promise<OperatorRecord>;
+  changeOperatorConnections(operatorId: string, delta: number): Promise<OperatorRecord | undefined>;
+
+  putTicket(ticket: string, operatorId: string, siteId: string, expiresAt: number): Promise<void>;
+  /** Deletes the ticket and returns it if it existed and had not expired at `now`. */
+  consumeTicket(ticket: string, now: number): Promise<{ operatorId: string; siteId: string } | undefined>;
+
+  getSettings(siteId: string): Promise<WidgetSettings | undefined>;
+
+  /** Creates a queued chat and points the visitor at it, unless the visitor already has an open chat. */
+  createChat(chat: ChatRecord): Promise<{ created: true; chat: ChatRecord } | { created: false; openChatId: string }>;
+  getChat(chatId: string): Promise<ChatRecord | undefined>;
+  chatsByStatus(siteId: string, status: ChatStatus, limit: number): Promise<ChatRecord[]>;
+  /** One conditional write: succeeds only while the chat is queued. */
+  claimChat(chatId: string, operator: { id: string; name: string }, at: number): Promise<ChatRecord | undefined>;
+  /** One conditional write: ends an open chat and releases the visitor's open-chat pointer. */
+  endChat(chatId: string, endedBy: 'visitor' | 'operator' | 'system', at: number): Promise<ChatRecord | undefined>;
+  declineChat(chatId: string, operatorId: string): Promise<void>;
+  /** Replaces the chat's operators while `expectedOperatorIds` still hold it. */
+  reassignChat(
+    chatId: string,
+    expectedOperatorIds: string[],
+    operators: { id: string; name: string }[],
+  ): Promise<ChatRecord | undefined>;
+  attachConnections(chatId: string, conns: Record<string, string>): Promise<void>;
+  detachConnections(chatId: string, connectionIds: string[]): Promise<void>;
+
+  appendMessage(input: AppendMessageInput): Promise<AppendResult>;
+  messagesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
+}
+
+export interface Notifier {
+  /** Posts one frame to each connection; returns the ids that are gone. One failure never stops the rest. */
+  send(connectionIds: readonly string[], frame: ServerEvent): Promise<string[]>;
+}
+
+export interface VisitorTokens {
+  sign(siteId: string, visitorId: string): string;
+  /** Returns the visitor id the token names for this site, or undefined if forged, tampered or foreign. */
+  verify(siteId: string, token: string): string | undefined;
+}
+
+export interface Deps {
+  store: Store;
+  notifier: Notifier;
+  clock: Clock;
+  ids: IdGenerator;
+  tokens: VisitorTokens;
+}

@@ -1,0 +1,42 @@
+/**
+ * Wires the core to its adapters once per Lambda instance (cold start). Tests and the local
+ * runtime reach the same wiring through the same environment.
+ */
+import { monotonicFactory } from 'ulid';
+import { createConnectionNotifier } from '../adapters/connection-notifier.js';
+import { config } from '../adapters/config.js';
+import { documentClient } from '../adapters/dynamo-client.js';
+import { createDynamoStore } from '../adapters/dynamo-store.js';
+import { visitorTokenSecret } from '../adapters/secrets.js';
+import type { Clock, Deps, VisitorTokens } from '../core/ports.js';
+import { createVisitorTokens } from '../core/visitor-token.js';
+
+const systemClock: Clock = { now: () => Date.now() };
+const ulid = monotonicFactory();
+
+const noTokens: VisitorTokens = {
+  sign() {
+    throw new Error('this function has no access to the visitor token secret');
+  },
+  verify() {
+    throw new Error('this function has no access to the visitor token secret');
+  },
+};
+
+let base: Omit<Deps, 'tokens'> | undefined;
+let tokens: Promise<VisitorTokens> | undefined;
+
+export async function loadDeps(options: { tokens?: boolean } = {}): Promise<Deps> {
+  if (!base) {
+    const cfg = config();
+    base = {
+      store: createDynamoStore(documentClient(), cfg.tableName, systemClock),
+      notifier: createConnectionNotifier(cfg.wsCallbackUrl),
+      clock: systemClock,
+      ids: { next: () => ulid() },
+    };
+  }
+  if (!options.tokens) return { ...base, tokens: noTokens };
+  tokens ??= visitorTokenSecret().then(createVisitorTokens);
+  return { ...base, tokens: await tokens };
+}

@@ -1,0 +1,63 @@
+/**
+ * The operator HTTP API behind API Gateway's Cognito JWT authorizer: the token is verified before
+ * this runs; here the operator's own record (status, role, disabled) decides what they may do.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { describeError, ForbiddenError, NotFoundError, BadRequestError } from '../core/errors.js';
+import { issueTicket, operatorFromClaims, type OperatorClaims } from '../core/operators.js';
+import { operatorProfile } from '../core/views.js';
+import { log } from '../adapters/log.js';
+import { loadDeps } from './deps.js';
+
+const SITE_ID = process.env.SITE_ID || 'demo';
+
+function json(statusCode: number, body: unknown): APIGatewayProxyResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
+function claimsOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): OperatorClaims {
+  const c = event.requestContext.authorizer?.jwt?.claims ?? {};
+  if (!c.sub) throw new ForbiddenError('not signed in');
+  const raw = c['cognito:groups'];
+  const groups = Array.isArray(raw)
+    ? raw.map(String)
+    : typeof raw === 'string'
+      ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean)
+      : [];
+  return {
+    sub: String(c.sub),
+    ...(c.email ? { email: String(c.email) } : {}),
+    ...(c.name ? { name: String(c.name) } : {}),
+    groups,
+  };
+}
+
+export const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>().handler(
+  async (event) => {
+    try {
+      const deps = await loadDeps();
+      const op = await operatorFromClaims(deps, claimsOf(event), SITE_ID);
+      const route = event.routeKey;
+      if (route === 'POST /api/ws-ticket') return json(200, await issueTicket(deps, op));
+      if (route === 'GET /api/me') return json(200, operatorProfile(op));
+      if (route === 'GET /api/chats/{chatId}/messages') {
+        const chatId = event.pathParameters?.chatId ?? '';
+        const after = Number(event.queryStringParameters?.after ?? '0');
+        if (!Number.isInteger(after) || after < 0) throw new BadRequestError('after must be a whole number');
+        const chat = await deps.store.getChat(chatId);
+        if (!chat || chat.siteId !== op.siteId) throw new NotFoundError('no such chat');
+        return json(200, { chatId, messages: await deps.store.messagesAfter(chatId, after, 500) });
+      }
+      throw new NotFoundError(`no route ${route}`);
+    } catch (err) {
+      const { code, message, status } = describeError(err);
+      if (status >= 500) log.error('http api failed', { error: String((err as Error)?.stack ?? err) });
+      return json(status, { error: { code, message } });
+    }
+  },
+);

@@ -1,0 +1,46 @@
+/**
+ * The WebSocket routes and the HTTP API, each with the handler file that serves it.
+ * One list, read by the CDK app (one NodejsFunction per entry) and by the local gateway,
+ * so the two can never disagree about what runs where.
+ */
+export interface WsRoute {
+  /** API Gateway route key: `$connect`, `$disconnect`, `$default` or an action name. */
+  routeKey: string;
+  /** Handler file relative to functions/handlers, without extension. */
+  entry: string;
+}
+
+export const WS_AUTHORIZER_ENTRY = 'ws-authorizer';
+
+export const WS_ROUTES: readonly WsRoute[] = [
+  { routeKey: '$connect', entry: 'ws-connect' },
+  { routeKey: '$disconnect', entry: 'ws-disconnect' },
+  { routeKey: '$default', entry: 'ws-default' },
+  { routeKey: 'page-view', entry: 'page-view' },
+  { routeKey: 'chat-request', entry: 'chat-request' },
+  { routeKey: 'chat-message', entry: 'chat-message' },
+  { routeKey: 'typing', entry: 'typing' },
+  { routeKey: 'end-chat', entry: 'end-chat' },
+  { routeKey: 'sync', entry: 'sync' },
+  { routeKey: 'hello', entry: 'hello' },
+  { routeKey: 'set-status', entry: 'set-status' },
+  { routeKey: 'accept', entry: 'accept' },
+  { routeKey: 'decline', entry: 'decline' },
+  { routeKey: 'transfer', entry: 'transfer' },
+];
+
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway HTTP API path, with {param} placeholders. */
+  path: string;
+  /** false only for routes that must be reachable before sign-in. */
+  auth: boolean;
+}
+
+/** Every HTTP route is served by the one `http-api` handler (a small router). */
+export const HTTP_API_ENTRY = 'http-api';
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  { method: 'POST', path: '/api/ws-ticket', auth: true },
+  { method: 'GET', path: '/api/me', auth: true },
+  { method: 'GET', path: '/api/chats/{chatId}/messages', auth: true },
+];

@@ -1,0 +1,24 @@
+/** `$default`: any frame whose action no route knows, and frames that are not JSON at all. */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { ParleyError } from '../core/errors.js';
+import { loadDeps } from './deps.js';
+import { parseBody, sendError, type WsEvent } from './ws-kit.js';
+
+export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> => {
+  const deps = await loadDeps();
+  const connectionId = event.requestContext.connectionId;
+  let reqId: string | undefined;
+  try {
+    const body = parseBody(event);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ParleyError('bad-json', 'frames must be JSON objects');
+    }
+    const { action, reqId: r } = body as { action?: unknown; reqId?: unknown };
+    if (typeof r === 'string' && r.length <= 64) reqId = r;
+    const name = typeof action === 'string' ? action.slice(0, 40) : undefined;
+    throw new ParleyError('unknown-action', name ? `unknown action "${name}"` : 'frames need an "action"');
+  } catch (err) {
+    await sendError(deps, connectionId, err, reqId);
+  }
+  return { statusCode: 200, body: '' };
+};

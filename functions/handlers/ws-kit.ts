@@ -1,0 +1,92 @@
+/**
+ * The edge of every WebSocket action: parse the frame, validate it with zod, establish the caller
+ * from the `$connect` authorizer's context, run one use case, and turn any failure into a
+ * protocol `error` frame that echoes `reqId`. The connection always stays usable.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import type { ZodType } from 'zod';
+import type { Caller } from '../core/context.js';
+import { BadRequestError, ForbiddenError, ParleyError, describeError } from '../core/errors.js';
+import type { Deps } from '../core/ports.js';
+import type { Identity } from '../core/types.js';
+import { log } from '../adapters/log.js';
+import { OPERATOR_ACTIONS, VISITOR_ACTIONS } from '../protocol/schemas.js';
+import { loadDeps } from './deps.js';
+
+export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
+  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
+};
+
+const OK: APIGatewayProxyResult = { statusCode: 200, body: '' };
+
+/** The identity the authorizer put on the connection at `$connect`. */
+export function identityOf(event: WsEvent): Identity {
+  const ctx = event.requestContext.authorizer ?? {};
+  const siteId = String(ctx.siteId ?? '');
+  if (ctx.role === 'visitor' && ctx.visitorId && siteId) {
+    return { role: 'visitor', siteId, visitorId: String(ctx.visitorId), returning: String(ctx.returning) === 'true' };
+  }
+  if (ctx.role === 'operator' && ctx.operatorId && siteId) {
+    return { role: 'operator', siteId, operatorId: String(ctx.operatorId) };
+  }
+  throw new ForbiddenError('this connection has no identity');
+}
+
+function reqIdOf(body: unknown): string | undefined {
+  if (body && typeof body === 'object' && 'reqId' in body) {
+    const r = (body as { reqId: unknown }).reqId;
+    if (typeof r === 'string' && r.length <= 64) return r;
+  }
+  return undefined;
+}
+
+export function parseBody(event: WsEvent): unknown {
+  try {
+    return JSON.parse(event.body ?? '');
+  } catch (cause) {
+    throw new ParleyError('bad-json', 'frames must be JSON objects', { cause });
+  }
+}
+
+export async function sendError(deps: Deps, connectionId: string, err: unknown, reqId?: string) {
+  const { code, message } = describeError(err);
+  if (code === 'internal') log.error('action failed', { connectionId, error: String((err as Error)?.stack ?? err) });
+  await deps.notifier.send([connectionId], { type: 'error', code, message, ...(reqId ? { reqId } : {}) });
+}
+
+function summarize(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+export function wsAction<S extends ZodType>(
+  action: string,
+  schema: S,
+  run: (deps: Deps, caller: Caller, frame: ReturnType<S['parse']>) => Promise<void>,
+  options: { tokens?: boolean } = {},
+) {
+  const visitorMay = (VISITOR_ACTIONS as readonly string[]).includes(action);
+  const operatorMay = (OPERATOR_ACTIONS as readonly string[]).includes(action);
+  return middy<WsEvent, APIGatewayProxyResult>().handler(async (event) => {
+    const deps = await loadDeps(options);
+    const connectionId = event.requestContext.connectionId;
+    let reqId: string | undefined;
+    try {
+      const body = parseBody(event);
+      reqId = reqIdOf(body);
+      const identity = identityOf(event);
+      if ((identity.role === 'visitor' && !visitorMay) || (identity.role === 'operator' && !operatorMay)) {
+        throw new ForbiddenError(`${identity.role}s may not send ${action}`);
+      }
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) throw new BadRequestError(summarize(parsed.error.issues));
+      await run(deps, { identity, connectionId, ...(reqId ? { reqId } : {}) }, parsed.data as ReturnType<S['parse']>);
+    } catch (err) {
+      await sendError(deps, connectionId, err, reqId);
+    }
+    return OK;
+  });
+}

@@ -1,0 +1,17 @@
+/** Size limits shared by server validation, the widget and the console. */
+export const LIMITS = {
+  /** API Gateway WebSocket frame limit. */
+  frameBytes: 32 * 1024,
+  /** API Gateway WebSocket message limit (frames reassembled). */
+  messageBytes: 128 * 1024,
+  chatText: 4000,
+  url: 2048,
+  title: 512,
+  name: 80,
+  email: 254,
+  id: 64,
+  customFields: 20,
+  customKey: 40,
+  customValue: 256,
+  typingPreview: 200,
+} as const;

@@ -222,14 +222,16 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       });
       if (out && typeof out.connections === 'number' && out.connections < 0) {
         // Never below zero, whatever order connects and disconnects arrive in.
-        return strip<VisitorRecord>(
-          await update({
-            Key: keys.visitor(visitorId),
-            UpdateExpression: 'SET connections = :z',
-            ConditionExpression: 'connections < :z',
-            ExpressionAttributeValues: { ':z': 0 },
-          }),
-        ) ?? { ...(strip<VisitorRecord>(out) as VisitorRecord), connections: 0 };
+        return (
+          strip<VisitorRecord>(
+            await update({
+              Key: keys.visitor(visitorId),
+              UpdateExpression: 'SET connections = :z',
+              ConditionExpression: 'connections < :z',
+              ExpressionAttributeValues: { ':z': 0 },
+            }),
+          ) ?? { ...(strip<VisitorRecord>(out) as VisitorRecord), connections: 0 }
+        );
       }
       return strip<VisitorRecord>(out);
     },

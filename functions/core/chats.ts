@@ -209,7 +209,12 @@ export async function sendTyping(deps: Deps, caller: Caller, frame: TypingFrame)
   const targets = Object.entries(chat.conns)
     .filter(([id, who]) => id !== caller.connectionId && (identity.role === 'visitor' ? who !== 'v' : true))
     .map(([id]) => id);
-  await deliver(deps, targets, { type: 'typing', chatId: chat.chatId, from, typing: frame.typing, ...preview }, chat.chatId);
+  await deliver(
+    deps,
+    targets,
+    { type: 'typing', chatId: chat.chatId, from, typing: frame.typing, ...preview },
+    chat.chatId,
+  );
 }
 
 export async function syncChat(deps: Deps, caller: Caller, frame: SyncFrame): Promise<void> {
@@ -247,7 +252,12 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
   ended = await postSystemMessage(deps, ended, `${who} ended the chat`);
   const summary: ChatSummary = chatSummary(ended);
   await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));
-  await deliver(deps, chatConnectionIds(ended, caller.connectionId), { type: 'chat-update', chat: summary }, chat.chatId);
+  await deliver(
+    deps,
+    chatConnectionIds(ended, caller.connectionId),
+    { type: 'chat-update', chat: summary },
+    chat.chatId,
+  );
   await deliverToOperators(deps, chat.siteId, { type: 'chat-update', chat: summary });
   if (chat.status === 'queued') await announceQueuePositions(deps, chat.siteId);
   await broadcastQueue(deps, chat.siteId);
@@ -258,15 +268,13 @@ export async function transferChat(deps: Deps, caller: Caller, frame: TransferFr
   if (identity.role !== 'operator') throw new ForbiddenError('only operators transfer chats');
   const chat = await loadChat(deps, frame.chatId, identity);
   const op = await deps.store.getOperator(identity.operatorId);
-  assertMay(
-    mayControlChat(identity, chat, op),
-    'only the assigned operator or an admin may transfer this chat',
-  );
+  assertMay(mayControlChat(identity, chat, op), 'only the assigned operator or an admin may transfer this chat');
   if (chat.status !== 'active') throw new ConflictError('only an active chat can be transferred');
   const target = await deps.store.getOperator(frame.toOperatorId);
   if (!target || target.siteId !== chat.siteId || target.disabled) throw new NotFoundError('no such operator');
   if (target.status !== 'online') throw new ConflictError(`${target.name} is not online`);
-  if (chat.operators.some((o) => o.id === target.operatorId)) throw new ConflictError(`${target.name} already has this chat`);
+  if (chat.operators.some((o) => o.id === target.operatorId))
+    throw new ConflictError(`${target.name} already has this chat`);
   const moved = await deps.store.reassignChat(
     chat.chatId,
     chat.operators.map((o) => o.id),

@@ -1,9 +1,10 @@
 /** Connecting and disconnecting: who a socket belongs to, and the bookkeeping when it goes. */
-import { visitorRow } from './views.js';
+
 import { deliverToOperators } from './delivery.js';
 import { ForbiddenError } from './errors.js';
 import type { Deps } from './ports.js';
 import type { Identity } from './types.js';
+import { visitorRow } from './views.js';
 
 /** How long a WebSocket connection record may live: API Gateway closes connections after 2 hours. */
 export const CONNECTION_TTL_MS = 3 * 60 * 60 * 1000;

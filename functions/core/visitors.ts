@@ -1,11 +1,12 @@
 /** Page views: tracking, the visitor's welcome, and the live row operators see. */
-import type { PageViewFrame } from '../protocol/schemas.js';
+
 import type { VisitorWelcome } from '../protocol/index.js';
+import type { PageViewFrame } from '../protocol/schemas.js';
 import { type Caller, withReqId } from './context.js';
 import { deliver, deliverToOperators } from './delivery.js';
 import { ForbiddenError } from './errors.js';
 import type { Deps } from './ports.js';
-import { DEFAULT_WIDGET_SETTINGS, chatSummary, visitorRow } from './views.js';
+import { chatSummary, DEFAULT_WIDGET_SETTINGS, visitorRow } from './views.js';
 
 /** A visitor seen again after this long starts a new visit. */
 export const VISIT_GAP_MS = 30 * 60 * 1000;
@@ -43,7 +44,9 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
   const [operators, settings, messages] = await Promise.all([
     deps.store.siteOperators(identity.siteId),
     deps.store.getSettings(identity.siteId),
-    openChat ? deps.store.messagesAfter(openChat.chatId, Math.max(0, openChat.seq - WELCOME_MESSAGES), WELCOME_MESSAGES) : [],
+    openChat
+      ? deps.store.messagesAfter(openChat.chatId, Math.max(0, openChat.seq - WELCOME_MESSAGES), WELCOME_MESSAGES)
+      : [],
   ]);
   const welcome: VisitorWelcome = {
     type: 'welcome',

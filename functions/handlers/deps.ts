@@ -3,8 +3,8 @@
  * runtime reach the same wiring through the same environment.
  */
 import { monotonicFactory } from 'ulid';
-import { createConnectionNotifier } from '../adapters/connection-notifier.js';
 import { config } from '../adapters/config.js';
+import { createConnectionNotifier } from '../adapters/connection-notifier.js';
 import { documentClient } from '../adapters/dynamo-client.js';
 import { createDynamoStore } from '../adapters/dynamo-store.js';
 import { visitorTokenSecret } from '../adapters/secrets.js';

@@ -4,10 +4,10 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { describeError, ForbiddenError, NotFoundError, BadRequestError } from '../core/errors.js';
-import { issueTicket, operatorFromClaims, type OperatorClaims } from '../core/operators.js';
-import { operatorProfile } from '../core/views.js';
 import { log } from '../adapters/log.js';
+import { BadRequestError, describeError, ForbiddenError, NotFoundError } from '../core/errors.js';
+import { issueTicket, type OperatorClaims, operatorFromClaims } from '../core/operators.js';
+import { operatorProfile } from '../core/views.js';
 import { loadDeps } from './deps.js';
 
 const SITE_ID = process.env.SITE_ID || 'demo';
@@ -27,7 +27,10 @@ function claimsOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): OperatorClaim
   const groups = Array.isArray(raw)
     ? raw.map(String)
     : typeof raw === 'string'
-      ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean)
+      ? raw
+          .replace(/^\[|\]$/g, '')
+          .split(/[\s,]+/)
+          .filter(Boolean)
       : [];
   return {
     sub: String(c.sub),

@@ -3,7 +3,7 @@
  * operator id) rides on every later event of the connection, so no action needs a lookup to know
  * its caller. A refusal is a Deny policy: API Gateway answers the upgrade with 403.
  */
-import type { APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { log } from '../adapters/log.js';
 import { authorizeConnect } from '../core/connections.js';
 import { ParleyError } from '../core/errors.js';
@@ -32,7 +32,12 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
     });
     const context: Record<string, string> =
       identity.role === 'visitor'
-        ? { role: 'visitor', siteId: identity.siteId, visitorId: identity.visitorId, returning: String(identity.returning) }
+        ? {
+            role: 'visitor',
+            siteId: identity.siteId,
+            visitorId: identity.visitorId,
+            returning: String(identity.returning),
+          }
         : { role: 'operator', siteId: identity.siteId, operatorId: identity.operatorId };
     const principal = identity.role === 'visitor' ? `visitor:${identity.visitorId}` : `operator:${identity.operatorId}`;
     return policy('Allow', event.methodArn, principal, context);

@@ -6,11 +6,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import type { ZodType } from 'zod';
+import { log } from '../adapters/log.js';
 import type { Caller } from '../core/context.js';
-import { BadRequestError, ForbiddenError, ParleyError, describeError } from '../core/errors.js';
+import { BadRequestError, describeError, ForbiddenError, ParleyError } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
 import type { Identity } from '../core/types.js';
-import { log } from '../adapters/log.js';
+import { LIMITS } from '../protocol/limits.js';
 import { OPERATOR_ACTIONS, VISITOR_ACTIONS } from '../protocol/schemas.js';
 import { loadDeps } from './deps.js';
 
@@ -42,6 +43,10 @@ function reqIdOf(body: unknown): string | undefined {
 }
 
 export function parseBody(event: WsEvent): unknown {
+  // API Gateway accepts messages up to 128 KB in 32 KB frames; Parley's frames stay within one.
+  if (Buffer.byteLength(event.body ?? '') > LIMITS.frameBytes) {
+    throw new ParleyError('frame-too-large', `frames may be at most ${LIMITS.frameBytes} bytes`);
+  }
   try {
     return JSON.parse(event.body ?? '');
   } catch (cause) {

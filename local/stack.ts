@@ -1,0 +1,118 @@
+/**
+ * The whole of Parley on one machine: dynalite, cognito-local, aws-ses-v2-local, and the local
+ * gateway running the real Lambda handlers. `npm start` and the integration/e2e tests use this.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCognito } from './cognito.js';
+import { startDynamo } from './dynamo.js';
+import { LocalGateway } from './gateway.js';
+import { startSes } from './ses.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const SITE_ID = 'demo';
+export const DEMO_OPERATOR = { email: 'demo@parley.local', password: 'Parley-demo-2026!', name: 'Dana Demo' };
+
+export interface LocalStackOptions {
+  /** Port for the site, console, widget, /ws and /api (0 picks a free one). */
+  port?: number;
+  /** Keep data in this folder across restarts; in memory when absent. */
+  dataDir?: string;
+  quiet?: boolean;
+  idleTimeoutMs?: number;
+  onInvoke?: (entry: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  wsUrl: string;
+  sesUrl: string;
+  cognitoUrl: string;
+  dynamoEndpoint: string;
+  tableName: string;
+  siteId: string;
+  demoOperator: { email: string; password: string; name: string };
+  gateway: LocalGateway;
+  createOperator(o: {
+    email: string;
+    password: string;
+    name: string;
+    role?: 'admin' | 'operator';
+    temporary?: boolean;
+  }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function visitorSecret(dataDir?: string): string {
+  if (!dataDir) return randomBytes(32).toString('base64url');
+  const file = join(dataDir, 'visitor-token-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const scratch = dataDir ?? mkdtempSync(join(tmpdir(), 'parley-'));
+  const dynamo = await startDynamo({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}) });
+  const cognito = await startCognito(join(scratch, 'cognito'));
+  const ses = await startSes();
+
+  let port = 0;
+  const gateway = new LocalGateway({
+    port: options.port ?? 0,
+    root: ROOT,
+    cognito,
+    ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
+    consoleConfig: () => ({
+      region: 'local',
+      userPoolId: cognito.userPoolId,
+      clientId: cognito.clientId,
+      cognitoEndpoint: '/cognito/',
+      apiUrl: '/api',
+      wsUrl: '/ws',
+      siteId: SITE_ID,
+    }),
+  });
+  port = await gateway.listen();
+
+  // What the CDK app sets on each function, pointed at the stand-ins. Read at "cold start".
+  Object.assign(process.env, {
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SESV2: ses.url,
+    TABLE_NAME: dynamo.tableName,
+    WS_CALLBACK_URL: `http://127.0.0.1:${port}`,
+    VISITOR_TOKEN_SECRET: visitorSecret(dataDir),
+    SITE_ID,
+    PARLEY_LOG: process.env.PARLEY_LOG ?? (options.quiet ? 'silent' : 'info'),
+  });
+
+  const stack: LocalStack = {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    sesUrl: ses.url,
+    cognitoUrl: cognito.url,
+    dynamoEndpoint: dynamo.endpoint,
+    tableName: dynamo.tableName,
+    siteId: SITE_ID,
+    demoOperator: DEMO_OPERATOR,
+    gateway,
+    createOperator: (o) => cognito.createUser({ role: 'operator', ...o }),
+    async stop() {
+      await gateway.close();
+      await Promise.allSettled([ses.stop(), cognito.stop(), dynamo.stop()]);
+      if (!dataDir) rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+  await stack.createOperator({ ...DEMO_OPERATOR, role: 'admin' });
+  return stack;
+}

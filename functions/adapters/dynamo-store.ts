@@ -95,8 +95,17 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
     ExpressionAttributeNames?: Record<string, string>;
     ExpressionAttributeValues?: Item;
   }): Promise<Item | undefined> {
+    const { ExpressionAttributeNames: names, ...rest } = input;
     try {
-      const out = await db.send(new UpdateCommand({ TableName, ...input, ReturnValues: 'ALL_NEW' }));
+      const out = await db.send(
+        new UpdateCommand({
+          TableName,
+          ...rest,
+          // DynamoDB refuses an empty map here.
+          ...(names && Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return out.Attributes;
     } catch (err) {
       if (isConditionFailure(err)) return undefined;

@@ -1,0 +1,10 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ParleyStack } from '../../lib/parley-stack.js';
+const t0 = Date.now();
+const app = new App({ outdir: '/tmp/devsynth.out' });
+const stack = new ParleyStack(app, 'Parley', { mailFrom: 'parley@example.com', siteId: 'demo', handlersDir: '/work/main/test/infra/_dev-handlers' });
+const asm = app.synth();
+console.log('synth ms', Date.now() - t0);
+const report = new AwsSolutionsChecks(app).validateScope(app);
+for (const v of report.violations) console.log(v.severity, v.ruleName, v.violatingResources.map((r) => r.constructPath).join(', '));

@@ -1,0 +1,133 @@
+/** Test clients that talk to a local stack over real sockets, as the widget and console do. */
+import WebSocket from 'ws';
+import type { LocalStack } from '../../local/stack.js';
+
+type Frame = Record<string, unknown> & { type: string };
+
+export class WsClient {
+  readonly frames: Frame[] = [];
+  private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void }[] = [];
+  private seq = 0;
+  closed = false;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as Frame;
+      this.frames.push(frame);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(frame)) return true;
+        w.resolve(frame);
+        return false;
+      });
+    });
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  static open(url: string): Promise<WsClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url);
+      socket.once('open', () => resolve(new WsClient(socket)));
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`refused with HTTP ${res.statusCode}`)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(frame: Record<string, unknown> | string): void {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Waits for the first frame (already received or future) that matches. */
+  next(match: (f: Frame) => boolean, timeoutMs = 5000, fromIndex = 0): Promise<Frame> {
+    const seen = this.frames.slice(fromIndex).find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      this.waiters.push({
+        match,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        reject,
+      });
+    });
+  }
+
+  /** Sends a frame with a fresh reqId and waits for the reply that echoes it. */
+  async request(frame: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
+    const reqId = `r${++this.seq}`;
+    const from = this.frames.length;
+    this.send({ ...frame, reqId });
+    return this.next((f) => f.reqId === reqId, timeoutMs, from);
+  }
+
+  /** Resolves after `ms` with the frames that arrived meanwhile. */
+  async collect(ms: number): Promise<Frame[]> {
+    const from = this.frames.length;
+    await new Promise((r) => setTimeout(r, ms));
+    return this.frames.slice(from);
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close();
+    });
+  }
+}
+
+export async function signIn(stack: LocalStack, email: string, password: string): Promise<string> {
+  const res = await fetch(`${stack.url}/cognito/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: (await (await fetch(`${stack.url}/console/config.json`)).json()).clientId,
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
+  });
+  const body = (await res.json()) as { AuthenticationResult?: { IdToken: string } };
+  if (!body.AuthenticationResult) throw new Error(`sign-in failed: ${JSON.stringify(body)}`);
+  return body.AuthenticationResult.IdToken;
+}
+
+export async function wsTicket(stack: LocalStack, idToken: string): Promise<string> {
+  const res = await fetch(`${stack.url}/api/ws-ticket`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } });
+  if (res.status !== 200) throw new Error(`ticket refused: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { ticket: string }).ticket;
+}
+
+/** An operator console's socket: sign-in, ticket, connect, hello, and optionally online. */
+export async function operatorSession(
+  stack: LocalStack,
+  who: { email: string; password: string },
+  options: { online?: boolean } = {},
+): Promise<{ ws: WsClient; welcome: Frame; idToken: string }> {
+  const idToken = await signIn(stack, who.email, who.password);
+  const ticket = await wsTicket(stack, idToken);
+  const ws = await WsClient.open(`${stack.wsUrl}?role=operator&ticket=${encodeURIComponent(ticket)}`);
+  const welcome = await ws.request({ action: 'hello' });
+  if (options.online !== false) await ws.request({ action: 'set-status', status: 'online' });
+  return { ws, welcome, idToken };
+}
+
+/** A visitor page: connect, page-view, welcome. */
+export async function visitorPage(
+  stack: LocalStack,
+  page: { url?: string; title?: string; vt?: string } = {},
+): Promise<{ ws: WsClient; welcome: Frame }> {
+  const vt = page.vt ? `&vt=${encodeURIComponent(page.vt)}` : '';
+  const ws = await WsClient.open(`${stack.wsUrl}?role=visitor&site=${stack.siteId}${vt}`);
+  const welcome = await ws.request({
+    action: 'page-view',
+    url: page.url ?? 'https://shop.example/',
+    title: page.title ?? 'Home',
+  });
+  return { ws, welcome };
+}

@@ -2,7 +2,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ParleyError } from '../core/errors.js';
 import { loadDeps } from './deps.js';
-import { parseBody, sendError, type WsEvent } from './ws-kit.js';
+import { assertFrameSize, parseBody, sendError, type WsEvent } from './ws-kit.js';
 
 export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> => {
   const deps = await loadDeps();
@@ -10,11 +10,9 @@ export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> =>
   let reqId: string | undefined;
   try {
     const body = parseBody(event);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw new ParleyError('bad-json', 'frames must be JSON objects');
-    }
     const { action, reqId: r } = body as { action?: unknown; reqId?: unknown };
     if (typeof r === 'string' && r.length <= 64) reqId = r;
+    assertFrameSize(event);
     const name = typeof action === 'string' ? action.slice(0, 40) : undefined;
     throw new ParleyError('unknown-action', name ? `unknown action "${name}"` : 'frames need an "action"');
   } catch (err) {

@@ -42,16 +42,25 @@ function reqIdOf(body: unknown): string | undefined {
   return undefined;
 }
 
-export function parseBody(event: WsEvent): unknown {
-  // API Gateway accepts messages up to 128 KB in 32 KB frames; Parley's frames stay within one.
+/** API Gateway accepts messages up to 128 KB in 32 KB frames; Parley's frames stay within one. */
+export function assertFrameSize(event: WsEvent): void {
   if (Buffer.byteLength(event.body ?? '') > LIMITS.frameBytes) {
     throw new ParleyError('frame-too-large', `frames may be at most ${LIMITS.frameBytes} bytes`);
   }
+}
+
+export function parseBody(event: WsEvent): unknown {
+  let body: unknown;
   try {
-    return JSON.parse(event.body ?? '');
+    body = JSON.parse(event.body ?? '');
   } catch (cause) {
+    assertFrameSize(event);
     throw new ParleyError('bad-json', 'frames must be JSON objects', { cause });
   }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ParleyError('bad-json', 'frames must be JSON objects');
+  }
+  return body;
 }
 
 export async function sendError(deps: Deps, connectionId: string, err: unknown, reqId?: string) {
@@ -82,6 +91,7 @@ export function wsAction<S extends ZodType>(
     try {
       const body = parseBody(event);
       reqId = reqIdOf(body);
+      assertFrameSize(event);
       const identity = identityOf(event);
       if ((identity.role === 'visitor' && !visitorMay) || (identity.role === 'operator' && !operatorMay)) {
         throw new ForbiddenError(`${identity.role}s may not send ${action}`);

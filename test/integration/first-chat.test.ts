@@ -20,7 +20,7 @@ describe('visitor identity', () => {
   it('gives a new visitor a signed token that makes the next page the same, returning visitor', async () => {
     const first = await visitorPage(stack);
     expect(first.welcome).toMatchObject({ type: 'welcome', role: 'visitor', returning: false });
-    const { visitorId, visitorToken } = first.welcome as { visitorId: string; visitorToken: string };
+    const { visitorId, visitorToken } = first.welcome as unknown as { visitorId: string; visitorToken: string };
     await first.ws.close();
 
     const next = await visitorPage(stack, { vt: visitorToken, url: 'https://shop.example/pricing', title: 'Pricing' });
@@ -45,7 +45,10 @@ describe('operator connections', () => {
     await expect(WsClient.open(`${stack.wsUrl}?role=operator`)).rejects.toThrow(/403/);
     const { idToken, ws } = await operatorSession(stack, stack.demoOperator, { online: false });
     await ws.close();
-    const res = await fetch(`${stack.url}/api/ws-ticket`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } });
+    const res = await fetch(`${stack.url}/api/ws-ticket`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${idToken}` },
+    });
     const { ticket } = (await res.json()) as { ticket: string };
     const once = await WsClient.open(`${stack.wsUrl}?role=operator&ticket=${ticket}`);
     await expect(WsClient.open(`${stack.wsUrl}?role=operator&ticket=${ticket}`)).rejects.toThrow(/403/);
@@ -54,7 +57,10 @@ describe('operator connections', () => {
 
   it('refuses the HTTP API without a valid Cognito token', async () => {
     expect((await fetch(`${stack.url}/api/ws-ticket`, { method: 'POST' })).status).toBe(401);
-    const bad = await fetch(`${stack.url}/api/ws-ticket`, { method: 'POST', headers: { authorization: 'Bearer x.y.z' } });
+    const bad = await fetch(`${stack.url}/api/ws-ticket`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer x.y.z' },
+    });
     expect(bad.status).toBe(401);
   });
 });
@@ -68,42 +74,75 @@ describe('a chat from request to end', () => {
     const page = await visitorPage(stack, { url: 'https://shop.example/product', title: 'Blue Kettle' });
     const visitorId = String(page.welcome.visitorId);
     expect(page.welcome.operatorsOnline).toBe(2);
-    const row = await dana.ws.next((f) => f.type === 'visitor' && (f.visitor as { visitorId: string }).visitorId === visitorId);
+    const row = await dana.ws.next(
+      (f) => f.type === 'visitor' && (f.visitor as { visitorId: string }).visitorId === visitorId,
+    );
     expect(row.visitor).toMatchObject({ presence: 'browsing', title: 'Blue Kettle' });
 
     // Live Help: queued with a position, offered to every online operator.
     const queued = await page.ws.request({ action: 'chat-request', name: 'Ann' });
-    expect(queued).toMatchObject({ type: 'chat-update', chat: { status: 'queued', queuePosition: 1, visitorName: 'Ann' } });
+    expect(queued).toMatchObject({
+      type: 'chat-update',
+      chat: { status: 'queued', queuePosition: 1, visitorName: 'Ann' },
+    });
     const chatId = String((queued.chat as { chatId: string }).chatId);
     for (const op of [dana, sam]) {
       await op.ws.next((f) => f.type === 'chat-update' && (f.chat as { chatId: string }).chatId === chatId);
     }
 
     // Both accept at once: one conditional write decides.
-    const [a, b] = await Promise.all([dana.ws.request({ action: 'accept', chatId }), sam.ws.request({ action: 'accept', chatId })]);
+    const [a, b] = await Promise.all([
+      dana.ws.request({ action: 'accept', chatId }),
+      sam.ws.request({ action: 'accept', chatId }),
+    ]);
     const winner = a.type === 'chat-update' ? dana : sam;
     const loserReply = a.type === 'chat-update' ? b : a;
     expect([a.type, b.type].sort()).toEqual(['chat-update', 'error']);
     expect(loserReply).toMatchObject({ type: 'error', code: 'already-taken' });
-    const active = await page.ws.next((f) => f.type === 'chat-update' && (f.chat as { status: string }).status === 'active');
+    const active = await page.ws.next(
+      (f) => f.type === 'chat-update' && (f.chat as { status: string }).status === 'active',
+    );
     expect((active.chat as { operators: { name: string }[] }).operators).toHaveLength(1);
 
     // Messages both ways, stored before delivery, with a per-chat seq.
-    const m1 = await page.ws.request({ action: 'chat-message', chatId, text: 'Is the kettle in stock?', clientMsgId: 'c-1' });
-    expect(m1).toMatchObject({ type: 'message', text: 'Is the kettle in stock?', from: { kind: 'visitor', name: 'Ann' } });
+    const m1 = await page.ws.request({
+      action: 'chat-message',
+      chatId,
+      text: 'Is the kettle in stock?',
+      clientMsgId: 'c-1',
+    });
+    expect(m1).toMatchObject({
+      type: 'message',
+      text: 'Is the kettle in stock?',
+      from: { kind: 'visitor', name: 'Ann' },
+    });
     await winner.ws.next((f) => f.type === 'message' && f.id === m1.id);
-    const m2 = await winner.ws.request({ action: 'chat-message', chatId, text: 'Yes, ships today.', clientMsgId: 'o-1' });
+    const m2 = await winner.ws.request({
+      action: 'chat-message',
+      chatId,
+      text: 'Yes, ships today.',
+      clientMsgId: 'o-1',
+    });
     await page.ws.next((f) => f.type === 'message' && f.id === m2.id);
     expect(Number(m2.seq)).toBe(Number(m1.seq) + 1);
 
     // A retried message (same clientMsgId) is answered with the stored one, not stored twice.
-    const again = await page.ws.request({ action: 'chat-message', chatId, text: 'Is the kettle in stock?', clientMsgId: 'c-1' });
+    const again = await page.ws.request({
+      action: 'chat-message',
+      chatId,
+      text: 'Is the kettle in stock?',
+      clientMsgId: 'c-1',
+    });
     expect(again.id).toBe(m1.id);
     expect((await messagesOf(stack, chatId)).filter((m) => m.clientMsgId === 'c-1')).toHaveLength(1);
 
     // The visitor navigates: a new socket with the token gets the open chat and its messages.
     await page.ws.close();
-    const next = await visitorPage(stack, { vt: String(page.welcome.visitorToken), url: 'https://shop.example/pricing', title: 'Pricing' });
+    const next = await visitorPage(stack, {
+      vt: String(page.welcome.visitorToken),
+      url: 'https://shop.example/pricing',
+      title: 'Pricing',
+    });
     const chat = next.welcome.chat as { chatId: string; status: string; messages: { id: string; seq: number }[] };
     expect(chat).toMatchObject({ chatId, status: 'active' });
     const ids = chat.messages.map((m) => m.id);
@@ -138,7 +177,12 @@ describe('a chat from request to end', () => {
     await op.ws.request({ action: 'accept', chatId });
     const ended = await page.ws.request({ action: 'end-chat', chatId });
     expect(ended).toMatchObject({ type: 'chat-update', chat: { status: 'ended', endedBy: 'visitor' } });
-    await op.ws.next((f) => f.type === 'chat-update' && (f.chat as { status: string; chatId: string }).chatId === chatId && (f.chat as { status: string }).status === 'ended');
+    await op.ws.next(
+      (f) =>
+        f.type === 'chat-update' &&
+        (f.chat as { status: string; chatId: string }).chatId === chatId &&
+        (f.chat as { status: string }).status === 'ended',
+    );
     await page.ws.close();
     await op.ws.close();
   });

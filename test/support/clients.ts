@@ -43,7 +43,11 @@ export class WsClient {
     const seen = this.frames.slice(fromIndex).find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         match,
         resolve: (f) => {
@@ -98,7 +102,10 @@ export async function signIn(stack: LocalStack, email: string, password: string)
 }
 
 export async function wsTicket(stack: LocalStack, idToken: string): Promise<string> {
-  const res = await fetch(`${stack.url}/api/ws-ticket`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } });
+  const res = await fetch(`${stack.url}/api/ws-ticket`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${idToken}` },
+  });
   if (res.status !== 200) throw new Error(`ticket refused: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { ticket: string }).ticket;
 }

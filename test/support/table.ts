@@ -12,7 +12,9 @@ export async function tableSnapshot(stack: LocalStack): Promise<Record<string, u
   const items: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, never> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: stack.tableName, ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}) }));
+    const page = await client.send(
+      new ScanCommand({ TableName: stack.tableName, ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}) }),
+    );
     items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
     ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
   } while (ExclusiveStartKey);

@@ -6,6 +6,7 @@ import { WS_FORWARDED_HEADERS } from '../../lib/hosting.js';
 import type { ParleyStack } from '../../lib/parley-stack.js';
 import { createParleyApp, SYNTH_TIMEOUT_MS, TEST_MAIL_FROM, TEST_SITE_ID } from './app.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: the synthesized CloudFormation JSON is walked dynamically
 type Json = Record<string, any>;
 
 let stack: ParleyStack;
@@ -118,11 +119,15 @@ describe('the WebSocket API', () => {
   });
 
   it('guards $connect with a Lambda REQUEST authorizer whose identity source is the role query parameter', () => {
-    const authorizers = ofType('AWS::ApiGatewayV2::Authorizer').filter(([, a]) => a.Properties.AuthorizerType === 'REQUEST');
+    const authorizers = ofType('AWS::ApiGatewayV2::Authorizer').filter(
+      ([, a]) => a.Properties.AuthorizerType === 'REQUEST',
+    );
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0]!;
     expect(authorizer.Properties.IdentitySource).toEqual(['route.request.querystring.role']);
-    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalIdOf(stack.realtime.authorizerFunction.fn));
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
+      logicalIdOf(stack.realtime.authorizerFunction.fn),
+    );
 
     const connect = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === '$connect')![1];
     expect(connect.Properties.AuthorizationType).toBe('CUSTOM');
@@ -178,7 +183,10 @@ describe('the functions', () => {
       .map(([id]) => id)
       .sort();
     expect(readers).toEqual(
-      [logicalIdOf(stack.realtime.authorizerFunction.fn), logicalIdOf(stack.realtime.functions.get('page-view')!.fn)].sort(),
+      [
+        logicalIdOf(stack.realtime.authorizerFunction.fn),
+        logicalIdOf(stack.realtime.functions.get('page-view')!.fn),
+      ].sort(),
     );
     const grantees = ofType('AWS::IAM::Policy')
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`))
@@ -252,7 +260,8 @@ describe('the functions', () => {
 
 describe('IAM across the whole stack', () => {
   it('never grants Scan, dynamodb:*, transactions or PartiQL', () => {
-    const forbidden = /^dynamodb:(\*|Scan|Transact.*|PartiQL.*|ExecuteStatement|BatchExecuteStatement|ExecuteTransaction)$/;
+    const forbidden =
+      /^dynamodb:(\*|Scan|Transact.*|PartiQL.*|ExecuteStatement|BatchExecuteStatement|ExecuteTransaction)$/;
     const policies = ofType('AWS::IAM::Policy');
     expect(policies.length).toBeGreaterThan(0);
     for (const [id, policy] of policies) {
@@ -456,7 +465,9 @@ describe('hosting', () => {
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("connect-src 'self' wss: https://cognito-idp.");
-    expect(policy.SecurityHeadersConfig.StrictTransportSecurity.AccessControlMaxAgeSec).toBeGreaterThanOrEqual(31536000);
+    expect(policy.SecurityHeadersConfig.StrictTransportSecurity.AccessControlMaxAgeSec).toBeGreaterThanOrEqual(
+      31536000,
+    );
     expect(policy.SecurityHeadersConfig.ContentTypeOptions.Override).toBe(true);
     expect(policy.SecurityHeadersConfig.ReferrerPolicy.ReferrerPolicy).toBe('no-referrer');
   });

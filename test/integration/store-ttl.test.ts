@@ -1,0 +1,174 @@
+/**
+ * The DynamoDB store against dynalite with an injected clock: TTL deletes late, so every read
+ * must treat an item past its expiry as absent.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoStore } from '../../functions/adapters/dynamo-store.js';
+import type { Store } from '../../functions/core/ports.js';
+import { type LocalDynamo, startDynamo } from '../../local/dynamo.js';
+
+let dynamo: LocalDynamo;
+let store: Store;
+let now = Date.UTC(2026, 10, 22, 12);
+const clock = { now: () => now };
+
+beforeAll(async () => {
+  dynamo = await startDynamo({});
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  store = createDynamoStore(db, dynamo.tableName, clock);
+});
+afterAll(async () => dynamo?.stop());
+
+describe('expiry on read', () => {
+  it('accepts a ticket once, before it expires', async () => {
+    await store.putTicket('t-ok', 'op1', 'demo', now + 60_000);
+    expect(await store.consumeTicket('t-ok', now)).toEqual({ operatorId: 'op1', siteId: 'demo' });
+    expect(await store.consumeTicket('t-ok', now)).toBeUndefined();
+  });
+
+  it('refuses a ticket past its expiry that TTL has not deleted yet', async () => {
+    await store.putTicket('t-old', 'op1', 'demo', now + 60_000);
+    expect(await store.consumeTicket('t-old', now + 61_000)).toBeUndefined();
+  });
+
+  it('treats a connection record past its TTL as absent', async () => {
+    await store.putConnection({
+      connectionId: 'c-1',
+      role: 'operator',
+      siteId: 'demo',
+      operatorId: 'op1',
+      connectedAt: now,
+      views: 0,
+    });
+    expect(await store.getConnection('c-1')).toMatchObject({ operatorId: 'op1' });
+    expect((await store.operatorConnections('demo')).map((c) => c.connectionId)).toContain('c-1');
+    const saved = now;
+    now += 4 * 60 * 60 * 1000;
+    try {
+      expect(await store.getConnection('c-1')).toBeUndefined();
+      expect((await store.operatorConnections('demo')).map((c) => c.connectionId)).not.toContain('c-1');
+    } finally {
+      now = saved;
+    }
+  });
+});
+
+describe('chat writes', () => {
+  it('assigns consecutive seqs and refuses a duplicate clientMsgId', async () => {
+    await store.recordPageView({
+      siteId: 'demo',
+      visitorId: 'V1',
+      url: 'https://x.test/',
+      title: 'X',
+      at: now,
+      newVisit: true,
+    });
+    const created = await store.createChat({
+      chatId: 'chat-1',
+      siteId: 'demo',
+      visitorId: 'V1',
+      visitorName: 'Ann',
+      status: 'queued',
+      operators: [],
+      createdAt: now,
+      seq: 0,
+      conns: {},
+      declinedBy: [],
+    });
+    expect(created.created).toBe(true);
+    const again = await store.createChat({
+      chatId: 'chat-2',
+      siteId: 'demo',
+      visitorId: 'V1',
+      visitorName: 'Ann',
+      status: 'queued',
+      operators: [],
+      createdAt: now,
+      seq: 0,
+      conns: {},
+      declinedBy: [],
+    });
+    expect(again).toEqual({ created: false, openChatId: 'chat-1' });
+
+    const send = (id: string, cm: string) =>
+      store.appendMessage({
+        chatId: 'chat-1',
+        id,
+        clientMsgId: cm,
+        from: { kind: 'visitor', id: 'V1', name: '' },
+        text: 'hi',
+        at: now,
+        guard: { kind: 'visitor', visitorId: 'V1' },
+      });
+    const a = await send('m1', 'cm1');
+    const b = await send('m2', 'cm2');
+    const dup = await send('m3', 'cm1');
+    expect(a.ok && a.message.seq).toBe(1);
+    expect(b.ok && b.message.seq).toBe(2);
+    expect(a.ok && a.message.from.name).toBe('Ann');
+    expect(dup).toMatchObject({ ok: false, reason: 'duplicate', message: { id: 'm1', seq: 1 } });
+    expect((await store.messagesAfter('chat-1', 0, 10)).map((m) => m.id)).toEqual(['m1', 'm2']);
+  });
+
+  it('lets exactly one of many concurrent claims win', async () => {
+    await store.recordPageView({
+      siteId: 'demo',
+      visitorId: 'V2',
+      url: 'https://x.test/',
+      title: 'X',
+      at: now,
+      newVisit: true,
+    });
+    await store.createChat({
+      chatId: 'race',
+      siteId: 'demo',
+      visitorId: 'V2',
+      visitorName: 'Bo',
+      status: 'queued',
+      operators: [],
+      createdAt: now,
+      seq: 0,
+      conns: {},
+      declinedBy: [],
+    });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.claimChat('race', { id: `op${i}`, name: `Op ${i}` }, now)),
+    );
+    const winners = results.filter(Boolean);
+    expect(winners).toHaveLength(1);
+    expect((await store.getChat('race'))?.operators).toEqual(winners[0]!.operators);
+  });
+
+  it('refuses a message from an operator who does not hold the chat, and from the visitor after the end', async () => {
+    await store.claimChat('chat-1', { id: 'opA', name: 'A' }, now);
+    const intruder = await store.appendMessage({
+      chatId: 'chat-1',
+      id: 'x1',
+      from: { kind: 'operator', id: 'opB', name: '' },
+      text: 'hi',
+      at: now,
+      guard: { kind: 'operator', operatorId: 'opB' },
+    });
+    expect(intruder).toEqual({ ok: false, reason: 'forbidden' });
+    await store.endChat('chat-1', 'operator', now);
+    const late = await store.appendMessage({
+      chatId: 'chat-1',
+      id: 'x2',
+      from: { kind: 'visitor', id: 'V1', name: '' },
+      text: 'hi',
+      at: now,
+      guard: { kind: 'visitor', visitorId: 'V1' },
+    });
+    expect(late).toEqual({ ok: false, reason: 'ended' });
+    expect((await store.getVisitor('V1'))?.openChatId).toBeUndefined();
+  });
+});

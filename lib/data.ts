@@ -1,0 +1,53 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+/** Name of the one GSI; its keys are `gsi1pk` / `gsi1sk` (see docs/architecture.md). */
+export const GSI1 = 'gsi1';
+
+export interface ParleyDataProps {
+  /**
+   * Refuse DeleteTable calls (console, CLI or a replacement) until switched off.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * What happens to the table when it leaves the stack.
+   * @default RemovalPolicy.RETAIN (conversations are the customer's data)
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Parley's single DynamoDB table (DESIGN §5): on-demand, generic `pk`/`sk` keys, one GSI,
+ * TTL on `ttl` (assignments, invitation throttles, tickets, connections), point-in-time recovery
+ * and encryption with the AWS-managed key.
+ */
+export class ParleyData extends Construct {
+  /** The table. */
+  readonly table: dynamodb.TableV2;
+  /** Names of the table's global secondary indexes, for least-privilege grants. */
+  readonly indexNames: readonly string[] = [GSI1];
+
+  constructor(scope: Construct, id: string, props: ParleyDataProps = {}) {
+    super(scope, id);
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      deletionProtection: props.deletionProtection ?? true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: [
+        {
+          indexName: GSI1,
+          partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
+    });
+  }
+}

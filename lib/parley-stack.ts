@@ -1,0 +1,115 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ParleyAuth } from './auth.js';
+import { ParleyData } from './data.js';
+import { ParleyHosting } from './hosting.js';
+import { ParleyHttpApi } from './http-api.js';
+import { ParleyMail } from './mail.js';
+import { acknowledge } from './nag.js';
+import { RealtimeApi } from './realtime-api.js';
+import { ParleyScheduling } from './scheduling.js';
+
+export interface ParleyStackProps extends StackProps {
+  /** Sender address of Parley's e-mail (context `parley:mailFrom`). */
+  readonly mailFrom: string;
+  /** The site id the embed snippet and the console use (context `parley:siteId`). */
+  readonly siteId: string;
+  /** DynamoDB deletion protection. @default true */
+  readonly tableDeletionProtection?: boolean;
+  /** WebSocket stage access logs (needs the account's API Gateway CloudWatch role). @default false */
+  readonly wsAccessLogs?: boolean;
+  /** Headers the `/ws` origin request policy may forward (CloudFront quota). @default 10 */
+  readonly originRequestHeaderQuota?: number;
+  /** Folder with the built widget and console. @default <repo>/dist */
+  readonly distDir?: string;
+  /** Folder of the Lambda handler files. @default <repo>/functions/handlers */
+  readonly handlersDir?: string;
+}
+
+/** Parley in one stack: data, auth, the two APIs, hosting, scheduling and mail. */
+export class ParleyStack extends Stack {
+  readonly data: ParleyData;
+  readonly auth: ParleyAuth;
+  readonly realtime: RealtimeApi;
+  readonly httpApi: ParleyHttpApi;
+  readonly hosting: ParleyHosting;
+  readonly scheduling: ParleyScheduling;
+  readonly mail: ParleyMail;
+  readonly visitorTokenSecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: ParleyStackProps) {
+    super(scope, id, {
+      description: 'Parley: self-hosted live chat (WebSocket API, Lambda, DynamoDB, CloudFront, Cognito)',
+      ...props,
+    });
+
+    this.data = new ParleyData(this, 'Data', { deletionProtection: props.tableDeletionProtection ?? true });
+    this.auth = new ParleyAuth(this, 'Auth');
+
+    this.visitorTokenSecret = new secretsmanager.Secret(this, 'VisitorTokenSecret', {
+      description: 'Parley: HMAC key that signs visitor tokens (vt)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    acknowledge(
+      this.visitorTokenSecret,
+      'SMG4',
+      'The key only signs visitor tokens (pseudonymous "same visitor as before" ids, no access rights). ' +
+        'Rotating it makes every returning visitor look new, so it is rotated by hand when needed, not on a timer.',
+    );
+
+    this.realtime = new RealtimeApi(this, 'Realtime', {
+      data: this.data,
+      visitorTokenSecret: this.visitorTokenSecret,
+      handlersDir: props.handlersDir,
+      accessLogs: props.wsAccessLogs ?? false,
+    });
+
+    this.httpApi = new ParleyHttpApi(this, 'HttpApi', {
+      data: this.data,
+      auth: this.auth,
+      wsCallbackUrl: this.realtime.callbackUrl,
+      siteId: props.siteId,
+      handlersDir: props.handlersDir,
+    });
+
+    this.scheduling = new ParleyScheduling(this, 'Scheduling');
+    this.mail = new ParleyMail(this, 'Mail', { mailFrom: props.mailFrom });
+    // No handler of this issue schedules, publishes or mails yet; later routes are granted with
+    // this.scheduling.allowInvoke/grantScheduling/grantPutEvents and this.mail.grantSend.
+
+    this.hosting = new ParleyHosting(this, 'Hosting', {
+      realtimeDomainName: this.realtime.domainName,
+      httpApiDomainName: this.httpApi.domainName,
+      auth: this.auth,
+      siteId: props.siteId,
+      distDir: props.distDir,
+      maxForwardedHeaders: props.originRequestHeaderQuota,
+    });
+
+    const domain = this.hosting.distribution.distributionDomainName;
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: 'Operator console',
+      value: `https://${domain}/console/`,
+    });
+    new CfnOutput(this, 'WidgetEmbedSnippet', {
+      description: 'Paste into every page of your website',
+      value: `<script async src="https://${domain}/widget/parley.js" data-site="${props.siteId}"></script>`,
+    });
+    new CfnOutput(this, 'WebSocketUrl', {
+      description: 'WebSocket endpoint through CloudFront',
+      value: `wss://${domain}/ws`,
+    });
+    new CfnOutput(this, 'ExecuteApiWebSocketUrl', {
+      description: 'WebSocket endpoint of API Gateway itself (stage ws), bypassing CloudFront',
+      value: this.realtime.stage.url,
+    });
+    new CfnOutput(this, 'WebSocketCallbackUrl', {
+      description: 'Management API (PostToConnection) endpoint',
+      value: this.realtime.callbackUrl,
+    });
+    new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+  }
+}

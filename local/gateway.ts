@@ -140,7 +140,10 @@ export class LocalGateway {
       return;
     }
     const query = Object.fromEntries(url.searchParams);
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const headers = {
+      ...Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+      ...viewerHeaders(req),
+    };
     const pending = {
       id: `${randomBytes(9).toString('base64').replace(/[+/]/g, 'x')}=`,
       connectedAt: Date.now(),
@@ -397,6 +400,24 @@ export class LocalGateway {
     res.writeHead(result.statusCode, result.headers ?? {});
     res.end(result.body ?? '');
   }
+}
+
+/**
+ * The CloudFront viewer headers the `/ws` origin request policy forwards in AWS. Locally there is
+ * no CloudFront, so the gateway adds them: the socket's address and labelled local values
+ * ("ZZ" is the ISO code for an unknown country).
+ */
+function viewerHeaders(req: IncomingMessage): Record<string, string> {
+  const ip = req.socket.remoteAddress ?? '127.0.0.1';
+  return {
+    'cloudfront-viewer-address': `${ip}:${req.socket.remotePort ?? 0}`,
+    'cloudfront-viewer-country': 'ZZ',
+    'cloudfront-viewer-country-region': 'LOCAL',
+    'cloudfront-viewer-city': 'Localhost',
+    'cloudfront-viewer-postal-code': '00000',
+    'cloudfront-viewer-time-zone': Intl.DateTimeFormat().resolvedOptions().timeZone,
+    'cloudfront-viewer-asn': '0',
+  };
 }
 
 function matchPath(template: string, path: string): Record<string, string> | undefined {

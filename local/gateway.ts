@@ -10,13 +10,11 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
 import { HTTP_API_ENTRY, HTTP_ROUTES, WS_AUTHORIZER_ENTRY, WS_ROUTES } from '../functions/handlers/routes.js';
 import { LIMITS } from '../functions/protocol/limits.js';
-
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+import type { Invoke } from './lambda-runner.js';
 
 export interface GatewayOptions {
   port: number;
@@ -24,8 +22,8 @@ export interface GatewayOptions {
   cognito: { url: string; issuer: string; jwksUrl: string; clientId: string };
   consoleConfig: () => Record<string, unknown>;
   idleTimeoutMs?: number;
-  /** Called for every handler invocation (the benchmark counts Lambda invocations). */
-  onInvoke?: (entry: string) => void;
+  /** Runs a handler entry as Lambda would (local/lambda-runner.ts). */
+  invoke: Invoke;
 }
 
 interface Conn {
@@ -50,18 +48,10 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-const lambdaContext = (name: string) => ({
-  functionName: name,
-  awsRequestId: randomBytes(8).toString('hex'),
-  getRemainingTimeInMillis: () => 10_000,
-  callbackWaitsForEmptyEventLoop: false,
-});
-
 export class LocalGateway {
   private server?: Server;
   private wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.messageBytes });
   private conns = new Map<string, Conn>();
-  private handlers = new Map<string, Promise<Handler>>();
   private jwks: ReturnType<typeof createRemoteJWKSet>;
   port = 0;
 
@@ -69,20 +59,8 @@ export class LocalGateway {
     this.jwks = createRemoteJWKSet(new URL(opts.cognito.jwksUrl));
   }
 
-  /** Imported on first use, like a Lambda cold start, after the environment is set. */
-  private handler(entry: string): Promise<Handler> {
-    let h = this.handlers.get(entry);
-    if (!h) {
-      const file = join(this.opts.root, 'functions', 'handlers', `${entry}.ts`);
-      h = import(pathToFileURL(file).href).then((m) => m.handler as Handler);
-      this.handlers.set(entry, h);
-    }
-    return h;
-  }
-
-  private async invoke(entry: string, event: unknown): Promise<unknown> {
-    this.opts.onInvoke?.(entry);
-    return (await this.handler(entry))(event, lambdaContext(entry));
+  private invoke(entry: string, event: unknown): Promise<unknown> {
+    return this.opts.invoke(entry, event);
   }
 
   async listen(): Promise<number> {

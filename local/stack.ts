@@ -9,7 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCognito } from './cognito.js';
 import { startDynamo } from './dynamo.js';
+import { type LocalEventBus, startLocalEventBus } from './event-bus.js';
 import { LocalGateway } from './gateway.js';
+import { createLambdaRunner, localLambdaArn } from './lambda-runner.js';
+import { type LocalScheduler, startLocalScheduler } from './scheduler.js';
 import { startSes } from './ses.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,6 +39,8 @@ export interface LocalStack {
   siteId: string;
   demoOperator: { email: string; password: string; name: string };
   gateway: LocalGateway;
+  scheduler: LocalScheduler;
+  eventBus: LocalEventBus;
   createOperator(o: {
     email: string;
     password: string;
@@ -62,6 +67,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = await startDynamo({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}) });
   const cognito = await startCognito(join(scratch, 'cognito'));
   const ses = await startSes();
+  const invoke = createLambdaRunner(ROOT, options.onInvoke);
+  // EventBridge Scheduler and the event bus: real API servers that invoke the same handlers.
+  const scheduler = await startLocalScheduler({ invoke });
+  const eventBus = await startLocalEventBus({ invoke, rules: [] });
 
   let port = 0;
   const gateway = new LocalGateway({
@@ -69,7 +78,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     root: ROOT,
     cognito,
     ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
-    ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
+    invoke,
     consoleConfig: () => ({
       region: 'local',
       userPoolId: cognito.userPoolId,
@@ -92,6 +101,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TABLE_NAME: dynamo.tableName,
     WS_CALLBACK_URL: `http://127.0.0.1:${port}`,
     VISITOR_TOKEN_SECRET: visitorSecret(dataDir),
+    AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.endpoint,
+    SCHEDULER_GROUP_NAME: 'parley-local',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/parley-scheduler',
+    // Targets arrive with the handlers that need them (auto-invitations, mail).
+    SCHEDULER_TARGETS: JSON.stringify({ 'auto-invite': localLambdaArn('auto-invite') }),
+    EVENT_BUS_NAME: 'parley-local',
     SITE_ID,
     PARLEY_LOG: process.env.PARLEY_LOG ?? (options.quiet ? 'silent' : 'info'),
   });
@@ -106,10 +122,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     siteId: SITE_ID,
     demoOperator: DEMO_OPERATOR,
     gateway,
+    scheduler,
+    eventBus,
     createOperator: (o) => cognito.createUser({ role: 'operator', ...o }),
     async stop() {
       await gateway.close();
-      await Promise.allSettled([ses.stop(), cognito.stop(), dynamo.stop()]);
+      await Promise.allSettled([scheduler.stop(), eventBus.stop(), ses.stop(), cognito.stop(), dynamo.stop()]);
       if (!dataDir) rmSync(scratch, { recursive: true, force: true });
     },
   };

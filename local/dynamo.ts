@@ -2,9 +2,10 @@
  * DynamoDB stand-in: dynalite in this process (memory, or a folder with --data), the Parley table
  * as the CDK app defines it, and a TTL sweeper (neither dynalite nor DynamoDB deletes on time).
  */
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -18,14 +19,17 @@ export async function startDynamo(options: {
   sweepMs?: number;
 }): Promise<LocalDynamo> {
   const tableName = options.tableName ?? 'parley';
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
+  // dynalite runs in a child process: its LevelDB work gets the second core, not the handlers'.
+  const child = fork(
+    join(dirname(fileURLToPath(import.meta.url)), 'dynalite-process.cjs'),
+    [JSON.stringify(options.dataDir ? { path: options.dataDir } : {})],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`dynalite exited with code ${code}`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
@@ -92,7 +96,11 @@ export async function startDynamo(options: {
     async stop() {
       clearInterval(timer);
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
     },
   };
 }

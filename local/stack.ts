@@ -7,6 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamoStore } from '../functions/adapters/dynamo-store.js';
 import { startCognito } from './cognito.js';
 import { startDynamo } from './dynamo.js';
 import { type LocalEventBus, startLocalEventBus } from './event-bus.js';
@@ -112,6 +115,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     PARLEY_LOG: process.env.PARLEY_LOG ?? (options.quiet ? 'silent' : 'info'),
   });
 
+  const operatorRecords = createDynamoStore(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: dynamo.endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    ),
+    dynamo.tableName,
+    { now: () => Date.now() },
+  );
+
   const stack: LocalStack = {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
@@ -124,7 +140,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     gateway,
     scheduler,
     eventBus,
-    createOperator: (o) => cognito.createUser({ role: 'operator', ...o }),
+    async createOperator(o) {
+      // As the admin screen will: a Cognito user, and Parley's own operator record beside it.
+      const role = o.role ?? 'operator';
+      const operatorId = await cognito.createUser({ ...o, role });
+      await operatorRecords.ensureOperator({
+        operatorId,
+        siteId: SITE_ID,
+        name: o.name,
+        email: o.email,
+        role,
+        status: 'offline',
+        disabled: false,
+        connections: 0,
+      });
+      return operatorId;
+    },
     async stop() {
       await gateway.close();
       await Promise.allSettled([scheduler.stop(), eventBus.stop(), ses.stop(), cognito.stop(), dynamo.stop()]);

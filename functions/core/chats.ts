@@ -20,7 +20,7 @@ import { broadcastQueue } from './operators.js';
 import { assertMay, isAssignedOperator, isChatVisitor, mayControlChat, mayReadChat } from './permissions.js';
 import type { AppendMessageInput, Deps } from './ports.js';
 import type { ChatRecord, Identity } from './types.js';
-import { chatSummary } from './views.js';
+import { chatSummary, visitorRow } from './views.js';
 
 export const SYNC_PAGE = 500;
 
@@ -52,6 +52,12 @@ async function announceQueuePositions(deps: Deps, siteId: string): Promise<void>
       ),
     ),
   );
+}
+
+/** Operators' grids show the visitor's chat state (waiting, chatting, done) as it changes. */
+async function broadcastVisitor(deps: Deps, chat: ChatRecord): Promise<void> {
+  const visitor = await deps.store.getVisitor(chat.visitorId);
+  if (visitor) await deliverToOperators(deps, chat.siteId, { type: 'visitor', visitor: visitorRow(visitor, chat) });
 }
 
 async function postSystemMessage(deps: Deps, chat: ChatRecord, text: string): Promise<ChatRecord> {
@@ -113,6 +119,7 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   if (created.created) {
     // Offered to every operator of the site; each console shows the incoming request.
     await deliverToOperators(deps, identity.siteId, { type: 'chat-update', chat: summary });
+    await broadcastVisitor(deps, chat);
     await broadcastQueue(deps, identity.siteId);
   }
 }
@@ -140,6 +147,7 @@ export async function acceptChat(deps: Deps, caller: Caller, frame: AcceptFrame)
   await deliverToOperators(deps, identity.siteId, { type: 'chat-update', chat: summary });
   await deliver(deps, chatConnectionIds(chat), { type: 'chat-update', chat: summary }, chat.chatId);
   chat = await postSystemMessage(deps, chat, `${op.name} joined the chat`);
+  await broadcastVisitor(deps, chat);
   await announceQueuePositions(deps, identity.siteId);
   await broadcastQueue(deps, identity.siteId);
 }
@@ -259,6 +267,7 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
     chat.chatId,
   );
   await deliverToOperators(deps, chat.siteId, { type: 'chat-update', chat: summary });
+  await broadcastVisitor(deps, ended);
   if (chat.status === 'queued') await announceQueuePositions(deps, chat.siteId);
   await broadcastQueue(deps, chat.siteId);
 }

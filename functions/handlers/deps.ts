@@ -7,9 +7,7 @@ import { config } from '../adapters/config.js';
 import { createConnectionNotifier } from '../adapters/connection-notifier.js';
 import { documentClient } from '../adapters/dynamo-client.js';
 import { createDynamoStore } from '../adapters/dynamo-store.js';
-import { visitorTokenSecret } from '../adapters/secrets.js';
 import type { Clock, Deps, VisitorTokens } from '../core/ports.js';
-import { createVisitorTokens } from '../core/visitor-token.js';
 
 const systemClock: Clock = { now: () => Date.now() };
 const ulid = monotonicFactory();
@@ -24,9 +22,10 @@ const noTokens: VisitorTokens = {
 };
 
 let base: Omit<Deps, 'tokens'> | undefined;
-let tokens: Promise<VisitorTokens> | undefined;
+/** Token signing is supplied only by the functions that need it (page-view, the authorizer). */
+export type TokenProvider = () => Promise<VisitorTokens>;
 
-export async function loadDeps(options: { tokens?: boolean } = {}): Promise<Deps> {
+export async function loadDeps(options: { tokens?: TokenProvider } = {}): Promise<Deps> {
   if (!base) {
     const cfg = config();
     base = {
@@ -36,7 +35,5 @@ export async function loadDeps(options: { tokens?: boolean } = {}): Promise<Deps
       ids: { next: () => ulid() },
     };
   }
-  if (!options.tokens) return { ...base, tokens: noTokens };
-  tokens ??= visitorTokenSecret().then(createVisitorTokens);
-  return { ...base, tokens: await tokens };
+  return { ...base, tokens: options.tokens ? await options.tokens() : noTokens };
 }

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { log } from '../adapters/log.js';
+import { visitorTokens } from '../adapters/visitor-tokens.js';
 import { authorizeConnect } from '../core/connections.js';
 import { ParleyError } from '../core/errors.js';
 import { loadDeps } from './deps.js';
@@ -21,7 +22,7 @@ function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string,
 }
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const deps = await loadDeps({ tokens: true });
+  const deps = await loadDeps({ tokens: visitorTokens });
   const q = event.queryStringParameters ?? {};
   try {
     const identity = await authorizeConnect(deps, {

@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import type { ZodType } from 'zod';
+import type { output, ZodMiniType } from 'zod/mini';
 import { log } from '../adapters/log.js';
 import type { Caller } from '../core/context.js';
 import { BadRequestError, describeError, ForbiddenError, ParleyError } from '../core/errors.js';
@@ -13,7 +13,7 @@ import type { Deps } from '../core/ports.js';
 import type { Identity } from '../core/types.js';
 import { LIMITS } from '../protocol/limits.js';
 import { OPERATOR_ACTIONS, VISITOR_ACTIONS } from '../protocol/schemas.js';
-import { loadDeps } from './deps.js';
+import { loadDeps, type TokenProvider } from './deps.js';
 
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
@@ -76,11 +76,11 @@ function summarize(issues: { path: PropertyKey[]; message: string }[]): string {
     .join('; ');
 }
 
-export function wsAction<S extends ZodType>(
+export function wsAction<S extends ZodMiniType>(
   action: string,
   schema: S,
-  run: (deps: Deps, caller: Caller, frame: ReturnType<S['parse']>) => Promise<void>,
-  options: { tokens?: boolean } = {},
+  run: (deps: Deps, caller: Caller, frame: output<S>) => Promise<void>,
+  options: { tokens?: TokenProvider } = {},
 ) {
   const visitorMay = (VISITOR_ACTIONS as readonly string[]).includes(action);
   const operatorMay = (OPERATOR_ACTIONS as readonly string[]).includes(action);
@@ -98,7 +98,7 @@ export function wsAction<S extends ZodType>(
       }
       const parsed = schema.safeParse(body);
       if (!parsed.success) throw new BadRequestError(summarize(parsed.error.issues));
-      await run(deps, { identity, connectionId, ...(reqId ? { reqId } : {}) }, parsed.data as ReturnType<S['parse']>);
+      await run(deps, { identity, connectionId, ...(reqId ? { reqId } : {}) }, parsed.data);
     } catch (err) {
       await sendError(deps, connectionId, err, reqId);
     }

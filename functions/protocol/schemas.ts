@@ -1,45 +1,59 @@
 /**
  * The wire protocol (docs/protocol.md). Client frames carry `action`, server frames carry `type`.
  * zod schemas validate every client frame at the edge; the widget and the console import types only.
+ * zod/mini (the tree-shakable build) keeps every Lambda bundle small.
  */
-import { z } from 'zod';
+
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { LIMITS } from './limits.js';
 
-const text = (max: number) => z.string().max(max);
-const id = z.string().min(1).max(LIMITS.id);
-const reqId = z.string().max(LIMITS.id).optional();
+// zod/mini ships no messages by default; error frames should say what is wrong, in English.
+z.config(en());
+
+const text = (max: number) => z.string().check(z.maxLength(max));
+const id = z.string().check(z.minLength(1), z.maxLength(LIMITS.id));
+const reqId = z.optional(z.string().check(z.maxLength(LIMITS.id)));
 
 /** Control characters other than tab/newline are refused in free text. */
 const freeText = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(max),
     // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'control characters are not allowed')
-    .refine((s) => s.trim().length > 0, 'must not be blank');
+    z.refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'control characters are not allowed'),
+    z.refine((s) => s.trim().length > 0, 'must not be blank'),
+  );
 
 export const pageViewSchema = z.object({
   action: z.literal('page-view'),
   reqId,
-  url: z.string().url().max(LIMITS.url),
-  title: text(LIMITS.title).default(''),
-  referrer: text(LIMITS.url).optional(),
-  lang: text(35).optional(),
-  screen: z.object({ w: z.number().int().min(0).max(100000), h: z.number().int().min(0).max(100000) }).optional(),
-  custom: z
-    .record(text(LIMITS.customKey), text(LIMITS.customValue))
-    .refine((r) => Object.keys(r).length <= LIMITS.customFields, `at most ${LIMITS.customFields} custom fields`)
-    .optional(),
+  url: z.url().check(z.maxLength(LIMITS.url)),
+  title: z._default(text(LIMITS.title), ''),
+  referrer: z.optional(text(LIMITS.url)),
+  lang: z.optional(text(35)),
+  screen: z.optional(
+    z.object({
+      w: z.int().check(z.minimum(0), z.maximum(100000)),
+      h: z.int().check(z.minimum(0), z.maximum(100000)),
+    }),
+  ),
+  custom: z.optional(
+    z
+      .record(text(LIMITS.customKey), text(LIMITS.customValue))
+      .check(
+        z.refine((r) => Object.keys(r).length <= LIMITS.customFields, `at most ${LIMITS.customFields} custom fields`),
+      ),
+  ),
 });
 
 export const chatRequestSchema = z.object({
   action: z.literal('chat-request'),
   reqId,
-  name: text(LIMITS.name).optional(),
-  email: z.string().email().max(LIMITS.email).optional().or(z.literal('')),
-  department: text(LIMITS.id).optional(),
-  text: text(LIMITS.chatText).optional(),
+  name: z.optional(text(LIMITS.name)),
+  email: z.optional(z.union([z.email().check(z.maxLength(LIMITS.email)), z.literal('')])),
+  department: z.optional(text(LIMITS.id)),
+  text: z.optional(text(LIMITS.chatText)),
 });
 
 export const chatMessageSchema = z.object({
@@ -54,8 +68,8 @@ export const typingSchema = z.object({
   action: z.literal('typing'),
   reqId,
   chatId: id,
-  typing: z.boolean().default(true),
-  preview: text(LIMITS.typingPreview).optional(),
+  typing: z._default(z.boolean(), true),
+  preview: z.optional(text(LIMITS.typingPreview)),
 });
 
 export const endChatSchema = z.object({ action: z.literal('end-chat'), reqId, chatId: id });
@@ -64,7 +78,7 @@ export const syncSchema = z.object({
   action: z.literal('sync'),
   reqId,
   chatId: id,
-  afterSeq: z.number().int().min(0),
+  afterSeq: z.int().check(z.minimum(0)),
 });
 
 export const helloSchema = z.object({ action: z.literal('hello'), reqId });

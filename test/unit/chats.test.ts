@@ -36,6 +36,7 @@ function harness(store: Partial<Store>) {
     store: {
       operatorConnections: vi.fn(async () => []),
       chatsByStatus: vi.fn(async () => []),
+      getVisitor: vi.fn(async () => undefined),
       siteOperators: vi.fn(async () => []),
       attachConnections: vi.fn(async () => undefined),
       detachConnections: vi.fn(async () => undefined),

@@ -53,6 +53,8 @@ export interface FakeParley {
   received: { role: string; id: string; frame: Record<string, unknown> }[];
   /** Return false to drop a server→client frame (to simulate loss). */
   filter: (to: { role: string; id: string }, e: ServerEvent) => boolean;
+  /** Return true to drop a client→server frame before it is handled (lost on the way). */
+  dropIncoming: (from: { role: string; id: string }, frame: Record<string, unknown>) => boolean;
   chats: Map<string, Chat>;
   addOperator(o: { email: string; password: string; name: string }): Operator;
   /** Stores a message as the operator would, optionally without delivering it. */
@@ -76,6 +78,7 @@ export async function startFakeParley(): Promise<FakeParley> {
     operators,
     received: [],
     filter: () => true,
+    dropIncoming: () => false,
     chats,
     addOperator(o) {
       const op: Operator = { ...o, id: id('op'), status: 'offline' };
@@ -126,12 +129,21 @@ export async function startFakeParley(): Promise<FakeParley> {
     toOperators(e);
   };
   const append = (chat: Chat, from: ChatMessage['from'], text: string, clientMsgId?: string): ChatMessage => {
-    const m: ChatMessage = { chatId: chat.chatId, seq: chat.lastSeq + 1, id: id('m'), from, text, at: Date.now(), clientMsgId };
+    const m: ChatMessage = {
+      chatId: chat.chatId,
+      seq: chat.lastSeq + 1,
+      id: id('m'),
+      from,
+      text,
+      at: Date.now(),
+      clientMsgId,
+    };
     chat.lastSeq = m.seq;
     chat.messages.push(m);
     return m;
   };
-  const online = (): OperatorRef[] => operators.filter((o) => o.status === 'online').map(({ id, name }) => ({ id, name }));
+  const online = (): OperatorRef[] =>
+    operators.filter((o) => o.status === 'online').map(({ id, name }) => ({ id, name }));
   const openChatOf = (visitorId: string) =>
     [...chats.values()].find((c) => c.visitorId === visitorId && c.status !== 'ended');
 
@@ -168,10 +180,14 @@ export async function startFakeParley(): Promise<FakeParley> {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(o));
       };
       if (target.endsWith('InitiateAuth') && b.AuthFlow === 'USER_PASSWORD_AUTH') {
-        const op = operators.find((o) => o.email === b.AuthParameters?.USERNAME && o.password === b.AuthParameters?.PASSWORD);
+        const op = operators.find(
+          (o) => o.email === b.AuthParameters?.USERNAME && o.password === b.AuthParameters?.PASSWORD,
+        );
         if (!op) return json(400, { __type: 'NotAuthorizedException', message: 'Incorrect username or password.' });
         const t = jwt(op.id, op.email);
-        return json(200, { AuthenticationResult: { IdToken: t, AccessToken: t, RefreshToken: `r-${op.id}`, ExpiresIn: 3600 } });
+        return json(200, {
+          AuthenticationResult: { IdToken: t, AccessToken: t, RefreshToken: `r-${op.id}`, ExpiresIn: 3600 },
+        });
       }
       if (target.endsWith('InitiateAuth') && b.AuthFlow === 'REFRESH_TOKEN_AUTH') {
         const op = operators.find((o) => `r-${o.id}` === b.AuthParameters?.REFRESH_TOKEN);
@@ -187,17 +203,28 @@ export async function startFakeParley(): Promise<FakeParley> {
       if (!sub) return void res.writeHead(401).end('{"message":"Unauthorized"}');
       const ticket = randomUUID();
       tickets.set(ticket, sub);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ticket, expiresAt: Date.now() + 60_000 }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ticket, expiresAt: Date.now() + 60_000 }));
       return;
     }
     if (url.pathname === '/console/config.json') {
-      const cfg = { region: 'local', userPoolId: 'local_pool', clientId: 'fake-client', cognitoEndpoint: '/cognito/', apiUrl: '/api', wsUrl: '/ws', siteId: 'demo' };
+      const cfg = {
+        region: 'local',
+        userPoolId: 'local_pool',
+        clientId: 'fake-client',
+        cognitoEndpoint: '/cognito/',
+        apiUrl: '/api',
+        wsUrl: '/ws',
+        siteId: 'demo',
+      };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(cfg));
       return;
     }
     let file: string;
     if (url.pathname.startsWith('/widget/')) file = join(root, 'dist/widget', url.pathname.slice(8));
-    else if (url.pathname.startsWith('/console/')) file = join(root, 'dist/console', url.pathname.slice(9) || 'index.html');
+    else if (url.pathname.startsWith('/console/'))
+      file = join(root, 'dist/console', url.pathname.slice(9) || 'index.html');
     else if (url.pathname === '/__blank') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blank</title>');
       return;
@@ -256,6 +283,7 @@ export async function startFakeParley(): Promise<FakeParley> {
       return send(c, { type: 'error', code: 'bad-json', message: 'not JSON' });
     }
     fake.received.push({ role: c.role, id: c.id, frame: f });
+    if (fake.dropIncoming({ role: c.role, id: c.id }, f)) return;
     const reqId = typeof f.reqId === 'string' ? f.reqId : undefined;
     const err = (code: 'not-found' | 'already-taken' | 'forbidden' | 'unknown-action', message: string) =>
       send(c, { type: 'error', code, message, reqId });
@@ -406,7 +434,13 @@ export async function startFakeParley(): Promise<FakeParley> {
       case 'sync': {
         if (!chat) return err('not-found', 'no such chat');
         const after = Number(f.afterSeq) || 0;
-        send(c, { type: 'sync', reqId, chatId: chat.chatId, messages: chat.messages.filter((m) => m.seq > after), chat: summary(chat) });
+        send(c, {
+          type: 'sync',
+          reqId,
+          chatId: chat.chatId,
+          messages: chat.messages.filter((m) => m.seq > after),
+          chat: summary(chat),
+        });
         return;
       }
       default:

@@ -1,0 +1,111 @@
+import { useEffect } from 'preact/hooks';
+import type { OperatorStatus } from '../../functions/protocol/schemas.js';
+import { initials } from '../format.js';
+import type { ConsoleStore } from '../store.js';
+import { ChatArea } from './ChatArea.js';
+import { useStore } from './hooks.js';
+import { SidePanel } from './SidePanel.js';
+import { VisitorsGrid } from './VisitorsGrid.js';
+
+const BASE_TITLE = 'Parley Console';
+
+export function Workspace({ store, email, onSignOut }: { store: ConsoleStore; email: string; onSignOut: () => void }) {
+  const s = useStore(store);
+  const waiting = store.queue().length;
+
+  useEffect(() => {
+    document.title = waiting > 0 ? `(${waiting}) ${BASE_TITLE}` : BASE_TITLE;
+  }, [waiting]);
+  useEffect(
+    () => () => {
+      document.title = BASE_TITLE;
+    },
+    [],
+  );
+
+  return (
+    <div class="app">
+      <TopBar store={store} email={email} onSignOut={onSignOut} />
+      {s.connection !== 'open' && (
+        <div class="banner" role="status">
+          {s.me ? 'Connection lost. Reconnecting…' : 'Connecting…'}
+        </div>
+      )}
+      <div class="main">
+        <div class="left">
+          <VisitorsGrid store={store} />
+          <ChatArea store={store} />
+        </div>
+        <SidePanel store={store} />
+      </div>
+      <Toasts store={store} />
+    </div>
+  );
+}
+
+function TopBar({ store, email, onSignOut }: { store: ConsoleStore; email: string; onSignOut: () => void }) {
+  const s = store.state;
+  const me = s.me;
+  const name = me?.name || email;
+  const status = me?.status || 'offline';
+  return (
+    <header class="topbar">
+      <div class="brand">
+        <span class="logo" aria-hidden="true">
+          P
+        </span>
+        <span>Parley</span>
+        <span class="brand-sub">Console</span>
+      </div>
+      <span class={`conn conn-${s.connection}`} title={s.connection === 'open' ? 'Connected' : 'Reconnecting'}>
+        <span class="conn-dot" />
+        {s.connection === 'open' ? 'Live' : s.connection === 'connecting' ? 'Connecting' : 'Offline'}
+      </span>
+      <div class="spacer" />
+      <div class="me">
+        <span class="avatar avatar-sm" aria-hidden="true">
+          {initials(name)}
+        </span>
+        <span class="me-name">{name}</span>
+      </div>
+      <label class={`status-select status-${status}`}>
+        <span class="sr-only">Your status</span>
+        <span class="status-dot" aria-hidden="true" />
+        <select
+          data-testid="operator-status"
+          value={status}
+          disabled={!me}
+          onChange={(e) => store.setStatus((e.currentTarget as HTMLSelectElement).value as OperatorStatus)}
+        >
+          <option value="online">Online</option>
+          <option value="away">Away</option>
+          <option value="offline">Offline</option>
+        </select>
+      </label>
+      <button type="button" class="btn btn-ghost" onClick={onSignOut} data-testid="sign-out">
+        Sign out
+      </button>
+    </header>
+  );
+}
+
+function Toasts({ store }: { store: ConsoleStore }) {
+  const toasts = store.state.toasts;
+  return (
+    <div class="toasts" aria-live="polite">
+      {toasts.map((t) => (
+        <div
+          key={t.id}
+          class={`toast toast-${t.kind}`}
+          data-testid="toast"
+          role={t.kind === 'error' ? 'alert' : 'status'}
+        >
+          <span>{t.text}</span>
+          <button type="button" class="toast-x" aria-label="Dismiss" onClick={() => store.dismissToast(t.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,330 @@
+/**
+ * The visitor's chat, without any UI: what the window shows (state) and which frames it sends.
+ * chat.tsx renders `state`; unit tests drive it with a fake host.
+ */
+import type { ChatMessage, ChatSummary, ErrorCode } from '../functions/protocol/events.js';
+import { LIMITS } from '../functions/protocol/limits.js';
+import { randomId } from './core/ids.js';
+import {
+  confirmPending,
+  hasGap,
+  mergeMessages,
+  type PendingMessage,
+  SyncTracker,
+  syncPoint,
+  TypingThrottle,
+} from './core/thread.js';
+import type { ChatHost, HostEvent } from './host.js';
+
+export interface VisitorChatState {
+  /** The window is shown (not minimised). */
+  visible: boolean;
+  connected: boolean;
+  operatorsOnline: number;
+  greeting?: string;
+  /** `prechat`: the name + Start chat form; `chat`: status line, messages, input. */
+  step: 'prechat' | 'chat';
+  /** A chat-request was sent and no chat-update has answered yet. */
+  requesting: boolean;
+  chat?: ChatSummary;
+  messages: ChatMessage[];
+  pending: PendingMessage[];
+  typing?: { name: string; until: number };
+  notice?: { text: string; at: number };
+  unread: number;
+}
+
+export type ChatHostLike = Pick<ChatHost, 'send' | 'connected' | 'labels' | 'site' | 'showButton' | 'setBadge'>;
+
+/** Storage for pending messages, so a message sent just before a page change is not lost. */
+export interface PendingStore {
+  load(): PendingMessage[];
+  save(pending: PendingMessage[]): void;
+}
+
+export function sessionPendingStore(site: string): PendingStore {
+  const key = `parley:pending:${site}`;
+  return {
+    load() {
+      try {
+        const raw = sessionStorage.getItem(key);
+        const list = raw ? JSON.parse(raw) : [];
+        return Array.isArray(list)
+          ? list.filter((p) => p && typeof p.clientMsgId === 'string' && typeof p.text === 'string')
+          : [];
+      } catch {
+        return [];
+      }
+    },
+    save(pending) {
+      try {
+        const keep = pending
+          .filter((p) => !p.failed)
+          .map(({ chatId, clientMsgId, text, at }) => ({ chatId, clientMsgId, text, at }));
+        if (keep.length) sessionStorage.setItem(key, JSON.stringify(keep));
+        else sessionStorage.removeItem(key);
+      } catch {
+        /* storage blocked: pending messages live in memory only */
+      }
+    },
+  };
+}
+
+/** Error codes after which resending the same message cannot succeed. */
+const FINAL_ERRORS: ReadonlySet<ErrorCode> = new Set([
+  'bad-request',
+  'forbidden',
+  'not-found',
+  'chat-ended',
+  'bad-json',
+]);
+const TYPING_SHOWN_MS = 7000;
+
+export class VisitorChat {
+  state: VisitorChatState;
+  private readonly listeners = new Set<() => void>();
+  private readonly syncs = new SyncTracker();
+  private readonly typingOut: TypingThrottle;
+  private requestReqId: string | undefined;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly host: ChatHostLike,
+    private readonly store: PendingStore = sessionPendingStore(host.site),
+  ) {
+    this.state = {
+      visible: false,
+      connected: host.connected(),
+      operatorsOnline: 0,
+      step: 'prechat',
+      requesting: false,
+      messages: [],
+      pending: store.load(),
+      unread: 0,
+    };
+    this.typingOut = new TypingThrottle((typing) => {
+      const chat = this.state.chat;
+      if (chat && chat.status !== 'ended') this.host.send({ action: 'typing', chatId: chat.chatId, typing });
+    });
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private set(patch: Partial<VisitorChatState>): void {
+    this.state = { ...this.state, ...patch };
+    if ('pending' in patch) this.store.save(this.state.pending);
+    for (const fn of this.listeners) fn();
+  }
+
+  // ---- user actions ----
+
+  open(): void {
+    this.set({ visible: true, unread: 0 });
+    this.host.setBadge(0);
+    this.host.showButton(false);
+  }
+
+  minimise(): void {
+    this.set({ visible: false });
+    this.host.showButton(true);
+  }
+
+  start(name: string): void {
+    const reqId = this.host.send({ action: 'chat-request', name: name.trim().slice(0, LIMITS.name) || undefined });
+    if (!reqId) {
+      this.notify(this.host.labels.reconnecting);
+      return;
+    }
+    this.requestReqId = reqId;
+    this.set({ step: 'chat', requesting: true, chat: undefined, messages: [], notice: undefined });
+  }
+
+  /** Queues a message and sends it; it stays pending (greyed) until the server echoes its clientMsgId. */
+  sendText(text: string): boolean {
+    const chat = this.state.chat;
+    const body = text.trim().slice(0, LIMITS.chatText);
+    if (!chat || chat.status === 'ended' || !body) return false;
+    const p: PendingMessage = { chatId: chat.chatId, clientMsgId: randomId(), text: body, at: Date.now() };
+    this.typingOut.stop();
+    this.set({ pending: [...this.state.pending, this.transmit(p)] });
+    return true;
+  }
+
+  draftChanged(draft: string): void {
+    if (this.state.chat && this.state.chat.status !== 'ended' && this.state.connected) this.typingOut.input(draft);
+  }
+
+  end(): void {
+    const chat = this.state.chat;
+    if (!chat || chat.status === 'ended') return;
+    this.typingOut.stop();
+    if (!this.host.send({ action: 'end-chat', chatId: chat.chatId })) this.notify(this.host.labels.reconnecting);
+  }
+
+  /** After a chat ended: back to the pre-chat form. */
+  newChat(): void {
+    this.set({ step: 'prechat', requesting: false, chat: undefined, messages: [], pending: [], typing: undefined });
+  }
+
+  // ---- frames ----
+
+  handle(e: HostEvent): void {
+    switch (e.type) {
+      case 'open':
+        this.set({ connected: true });
+        break;
+      case 'close':
+        this.syncs.reset();
+        this.set({ connected: false, typing: undefined });
+        break;
+      case 'welcome': {
+        if (e.role !== 'visitor') break;
+        const patch: Partial<VisitorChatState> = {
+          connected: true,
+          operatorsOnline: e.operatorsOnline,
+          greeting: e.widget?.greeting || undefined,
+        };
+        if (e.chat) {
+          const { messages, ...chat } = e.chat;
+          const same = this.state.chat?.chatId === chat.chatId;
+          const merged = mergeMessages(same ? this.state.messages : [], messages || []);
+          this.requestReqId = undefined;
+          this.set({
+            ...patch,
+            step: 'chat',
+            requesting: false,
+            chat,
+            messages: merged,
+            pending: confirmPending(
+              this.state.pending.filter((p) => p.chatId === chat.chatId),
+              merged,
+            ),
+          });
+          // The page changed or the socket came back: ask for anything after what we show, then resend.
+          this.syncs.done(chat.chatId);
+          this.requestSync();
+          this.resendPending();
+        } else {
+          const chat = this.state.chat;
+          // No open chat on the server: the one we show has ended meanwhile.
+          if (chat && chat.status !== 'ended') patch.chat = { ...chat, status: 'ended' };
+          if (this.state.requesting) {
+            this.requestReqId = undefined;
+            patch.requesting = false;
+            patch.step = 'prechat';
+          }
+          patch.pending = [];
+          this.set(patch);
+        }
+        break;
+      }
+      case 'chat-update': {
+        const current = this.state.chat;
+        const c = e.chat;
+        if (current && current.chatId !== c.chatId && current.status !== 'ended' && !this.state.requesting) break;
+        const isNew = current?.chatId !== c.chatId;
+        this.requestReqId = undefined;
+        this.set({
+          step: 'chat',
+          requesting: false,
+          chat: c,
+          messages: isNew ? [] : this.state.messages,
+          typing: c.status === 'ended' ? undefined : this.state.typing,
+        });
+        if (c.status === 'ended') this.typingOut.stop();
+        if (hasGap(this.state.messages, c.lastSeq)) this.requestSync();
+        break;
+      }
+      case 'message': {
+        if (e.chatId !== this.state.chat?.chatId) break;
+        const before = syncPoint(this.state.messages);
+        const { type: _t, reqId: _r, ...msg } = e;
+        const messages = mergeMessages(this.state.messages, [msg]);
+        const fromOther = msg.from.kind !== 'visitor';
+        const prevUnread = this.state.unread;
+        const unread =
+          !this.state.visible && fromOther && messages !== this.state.messages ? prevUnread + 1 : prevUnread;
+        this.set({
+          messages,
+          pending: confirmPending(this.state.pending, messages),
+          typing: fromOther && this.state.typing?.name === msg.from.name ? undefined : this.state.typing,
+          unread,
+        });
+        if (unread !== prevUnread) this.host.setBadge(unread);
+        // A seq beyond the next one means frames went missing: replay everything after what we hold.
+        if (msg.seq > before + 1) this.requestSync(before);
+        break;
+      }
+      case 'sync': {
+        if (e.chatId !== this.state.chat?.chatId) break;
+        this.syncs.done(e.chatId);
+        const messages = mergeMessages(this.state.messages, e.messages || []);
+        this.set({ messages, chat: e.chat || this.state.chat, pending: confirmPending(this.state.pending, messages) });
+        break;
+      }
+      case 'typing': {
+        if (e.chatId !== this.state.chat?.chatId || e.from.kind === 'visitor') break;
+        if (this.typingTimer) clearTimeout(this.typingTimer);
+        if (e.typing) {
+          this.set({ typing: { name: e.from.name, until: Date.now() + TYPING_SHOWN_MS } });
+          this.typingTimer = setTimeout(() => this.set({ typing: undefined }), TYPING_SHOWN_MS);
+        } else this.set({ typing: undefined });
+        break;
+      }
+      case 'error':
+        this.onError(e.code, e.reqId);
+        break;
+    }
+  }
+
+  private onError(code: ErrorCode, reqId: string | undefined): void {
+    const L = this.host.labels.errors;
+    const text = code === 'rate-limited' ? L.rateLimited : code === 'chat-ended' ? L.chatEnded : L.generic;
+    if (reqId && reqId === this.requestReqId) {
+      this.requestReqId = undefined;
+      this.set({ requesting: false, step: 'prechat' });
+    }
+    const hit = reqId ? this.state.pending.find((p) => p.reqId === reqId) : undefined;
+    if (hit && FINAL_ERRORS.has(code)) {
+      this.set({ pending: this.state.pending.map((p) => (p === hit ? { ...p, failed: true } : p)) });
+    }
+    if (code === 'chat-ended' && this.state.chat && this.state.chat.status !== 'ended') {
+      this.set({ chat: { ...this.state.chat, status: 'ended' } });
+    }
+    this.notify(text);
+  }
+
+  private notify(text: string): void {
+    const at = Date.now();
+    this.set({ notice: { text, at } });
+    setTimeout(() => {
+      if (this.state.notice?.at === at) this.set({ notice: undefined });
+    }, 6000);
+  }
+
+  private transmit(p: PendingMessage): PendingMessage {
+    const reqId = this.host.send({
+      action: 'chat-message',
+      chatId: p.chatId,
+      text: p.text,
+      clientMsgId: p.clientMsgId,
+    });
+    return reqId ? { ...p, reqId } : p;
+  }
+
+  private resendPending(): void {
+    const chatId = this.state.chat?.chatId;
+    if (!chatId || !this.state.pending.some((p) => !p.failed)) return;
+    this.set({ pending: this.state.pending.map((p) => (p.failed || p.chatId !== chatId ? p : this.transmit(p))) });
+  }
+
+  private requestSync(afterSeq = syncPoint(this.state.messages)): void {
+    const chat = this.state.chat;
+    if (!chat || !this.syncs.claim(chat.chatId)) return;
+    const sent = this.host.send({ action: 'sync', chatId: chat.chatId, afterSeq });
+    if (!sent) this.syncs.done(chat.chatId);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Every text the visitor sees, one object per language. Adding a language = adding one object
+ * of type `Labels` to `LABELS` (TypeScript then insists every label is translated).
+ * Functions take the values that go into the text, so word order can differ per language.
+ */
+export interface Labels {
+  liveHelp: string;
+  leaveMessage: string;
+  windowTitle: string;
+  minimise: string;
+  online: string;
+  offline: string;
+  greeting: string;
+  offlineNotice: string;
+  nameLabel: string;
+  namePlaceholder: string;
+  startChat: string;
+  routing: string;
+  queuePosition: (position: number) => string;
+  chattingWith: (operator: string) => string;
+  ended: string;
+  endChat: string;
+  newChat: string;
+  inputPlaceholder: string;
+  inputLabel: string;
+  send: string;
+  sending: string;
+  notSent: string;
+  you: string;
+  operator: string;
+  isTyping: (name: string) => string;
+  reconnecting: string;
+  messagesLabel: string;
+  waitHint: string;
+  unread: (count: number) => string;
+  errors: {
+    generic: string;
+    rateLimited: string;
+    chatEnded: string;
+  };
+}
+
+const en: Labels = {
+  liveHelp: 'Live Help',
+  leaveMessage: 'Leave a message',
+  windowTitle: 'Live Help',
+  minimise: 'Minimise chat',
+  online: 'We reply in a few minutes',
+  offline: 'No one is online right now',
+  greeting: 'Hi! Have a question? Start a chat and one of our team will be right with you.',
+  offlineNotice:
+    'No operator is online right now. You can still start a chat and wait here: the first operator to come online will see it.',
+  nameLabel: 'Your name (optional)',
+  namePlaceholder: 'e.g. Alex',
+  startChat: 'Start chat',
+  routing: 'Routing your request…',
+  queuePosition: (n) => (n <= 1 ? 'You are next in the queue.' : `You are number ${n} in the queue.`),
+  chattingWith: (op) => `You are chatting with ${op}`,
+  ended: 'The chat has ended',
+  endChat: 'End chat',
+  newChat: 'Start a new chat',
+  inputPlaceholder: 'Type your message…',
+  inputLabel: 'Message',
+  send: 'Send',
+  sending: 'Sending…',
+  notSent: 'Not sent',
+  you: 'You',
+  operator: 'Operator',
+  isTyping: (name) => `${name} is typing…`,
+  reconnecting: 'Connection lost. Reconnecting…',
+  messagesLabel: 'Chat messages',
+  waitHint: 'While you wait, you can already type your question: the operator will see it when they join.',
+  unread: (n) => `${n} unread`,
+  errors: {
+    generic: 'Something went wrong. Please try again.',
+    rateLimited: 'You are sending messages too fast. Please wait a moment.',
+    chatEnded: 'This chat has already ended.',
+  },
+};
+
+export const LABELS: Record<string, Labels> = { en };
+
+/** Picks the labels for a language tag such as `pl-PL`, falling back to English. */
+export function pickLabels(...langs: (string | undefined)[]): Labels {
+  for (const lang of langs) {
+    const base = (lang || '').toLowerCase().split('-')[0];
+    if (base && LABELS[base]) return LABELS[base];
+  }
+  return en;
+}

@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { documentClient } from '../../functions/adapters/dynamo-client.js';
 import { managementClient } from '../../functions/adapters/connection-notifier.js';
+import { documentClient } from '../../functions/adapters/dynamo-client.js';
 import { RequestCounter } from '../../functions/adapters/request-counter.js';
 import { ROOT, startLocalStack } from '../../local/stack.js';
 import { operatorSession, visitorPage, type WsClient } from '../support/clients.js';
@@ -90,7 +90,13 @@ async function main() {
 
   for (const o of operators) await o.close();
   await stack.stop();
-  const out = { generatedAt: new Date().toISOString(), node: process.version, messagesPerChat: MESSAGES_PER_CHAT, operators: OPERATORS, results };
+  const out = {
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    messagesPerChat: MESSAGES_PER_CHAT,
+    operators: OPERATORS,
+    results,
+  };
   writeFileSync(join(ROOT, 'test', 'bench', 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log('\nwritten to test/bench/results.json');
 }

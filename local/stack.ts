@@ -18,6 +18,11 @@ import { createLambdaRunner, localLambdaArn } from './lambda-runner.js';
 import { type LocalScheduler, startLocalScheduler } from './scheduler.js';
 import { startSes } from './ses.js';
 
+// The local runtime runs on Node 20 by design (Lambda runs nodejs22.x); the SDK's Node-version
+// notice and cognito-local's AWS SDK v2 notice say nothing useful to someone trying Parley.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
+
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const SITE_ID = 'demo';
 export const DEMO_OPERATOR = { email: 'demo@parley.local', password: 'Parley-demo-2026!', name: 'Dana Demo' };

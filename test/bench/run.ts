@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: figures, not tests. Visitor → operator message latency through the local stack
- * (real gateway, real handlers, dynalite) with 1, 50 and 200 concurrent chats, and the DynamoDB
- * requests and PostToConnection calls per chat message, counted by a middleware on the real clients.
+ * (real gateway, real handlers, dynalite) with 1, 50 and 200 concurrent chats, each sending a
+ * message every PACE_MS on average (random pauses), and the DynamoDB requests and
+ * PostToConnection calls per chat message, counted by a middleware on the real clients. Then the
+ * saturation throughput: every chat sends back to back (latency there is queueing, not service).
  * Writes test/bench/results.json and prints a table.
  */
 import { writeFileSync } from 'node:fs';
@@ -13,6 +15,8 @@ import { ROOT, startLocalStack } from '../../local/stack.js';
 import { operatorSession, visitorPage, type WsClient } from '../support/clients.js';
 
 const MESSAGES_PER_CHAT = Number(process.env.BENCH_MESSAGES ?? 10);
+/** Mean pause between a chat's messages: people type; a chat is not a firehose. */
+const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 2000);
 const LEVELS = (process.env.BENCH_CHATS ?? '1,50,200').split(',').map(Number);
 const OPERATORS = 5;
 
@@ -49,41 +53,59 @@ async function main() {
     }
     await new Promise((r) => setTimeout(r, 500));
 
-    // Act: every visitor sends messages one after another; all chats at once.
+    // Act: every visitor sends at a human pace; all chats at once.
     ddb.reset();
     posts.reset();
     const latencies: number[] = [];
     const started = performance.now();
+    const send = async (pair: (typeof pairs)[number], id: string) => {
+      const from = pair.operator.frames.length;
+      const t0 = performance.now();
+      pair.visitor.send({ action: 'chat-message', chatId: pair.chatId, text: `message ${id}`, clientMsgId: id });
+      await pair.operator.next((f) => f.type === 'message' && f.clientMsgId === id, 30_000, from);
+      return performance.now() - t0;
+    };
     await Promise.all(
-      pairs.map(async ({ visitor, operator, chatId }, i) => {
+      pairs.map(async (pair, i) => {
         for (let m = 0; m < MESSAGES_PER_CHAT; m++) {
-          const clientMsgId = `b${chats}-${i}-${m}`;
-          const from = operator.frames.length;
-          const t0 = performance.now();
-          visitor.send({ action: 'chat-message', chatId, text: `message ${m}`, clientMsgId });
-          await operator.next((f) => f.type === 'message' && f.clientMsgId === clientMsgId, 30_000, from);
-          latencies.push(performance.now() - t0);
+          await new Promise((r) => setTimeout(r, Math.random() * 2 * PACE_MS));
+          latencies.push(await send(pair, `b${chats}-${i}-${m}`));
         }
       }),
     );
     const elapsed = performance.now() - started;
     const messages = chats * MESSAGES_PER_CHAT;
     latencies.sort((a, b) => a - b);
+    const perMessageDdb = ddb.total() / messages;
+    const perMessagePosts = posts.total() / messages;
+
+    // Saturation: the same chats, every one sending back to back.
+    const burstStarted = performance.now();
+    await Promise.all(
+      pairs.map(async (pair, i) => {
+        for (let m = 0; m < MESSAGES_PER_CHAT; m++) await send(pair, `s${chats}-${i}-${m}`);
+      }),
+    );
+    const saturation = messages / ((performance.now() - burstStarted) / 1000);
+
     const row = {
       chats,
       messages,
+      offeredMessagesPerSecond: Math.round(messages / (elapsed / 1000)),
       messageLatencyP50Ms: Number(percentile(latencies, 50).toFixed(1)),
       messageLatencyP99Ms: Number(percentile(latencies, 99).toFixed(1)),
-      messagesPerSecond: Math.round(messages / (elapsed / 1000)),
-      ddbRequestsPerChatMessage: Number((ddb.total() / messages).toFixed(2)),
+      saturationMessagesPerSecond: Math.round(saturation),
+      ddbRequestsPerChatMessage: Number(perMessageDdb.toFixed(2)),
       ddbScans: ddb.total((n) => n.startsWith('Scan')),
-      postsPerChatMessage: Number((posts.total() / messages).toFixed(2)),
+      postsPerChatMessage: Number(perMessagePosts.toFixed(2)),
       ddbByCommand: Object.fromEntries(ddb.counts),
     };
     results.push(row);
     console.log(
-      `${String(chats).padStart(4)} chats  p50 ${String(row.messageLatencyP50Ms).padStart(6)} ms  p99 ${String(row.messageLatencyP99Ms).padStart(6)} ms  ` +
-        `${String(row.messagesPerSecond).padStart(5)} msg/s  DynamoDB/msg ${row.ddbRequestsPerChatMessage}  posts/msg ${row.postsPerChatMessage}  scans ${row.ddbScans}`,
+      `${String(chats).padStart(4)} chats  ${String(row.offeredMessagesPerSecond).padStart(4)} msg/s offered  ` +
+        `p50 ${String(row.messageLatencyP50Ms).padStart(6)} ms  p99 ${String(row.messageLatencyP99Ms).padStart(6)} ms  ` +
+        `DynamoDB/msg ${row.ddbRequestsPerChatMessage}  posts/msg ${row.postsPerChatMessage}  scans ${row.ddbScans}  ` +
+        `saturation ${row.saturationMessagesPerSecond} msg/s`,
     );
     for (const p of pairs) await p.visitor.close();
   }

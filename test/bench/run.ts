@@ -74,6 +74,8 @@ async function main() {
       }),
     );
     const elapsed = performance.now() - started;
+    // The sender's own echo is posted after the fan-out: let the last ones land before counting.
+    await new Promise((r) => setTimeout(r, 300));
     const messages = chats * MESSAGES_PER_CHAT;
     latencies.sort((a, b) => a - b);
     const perMessageDdb = ddb.total() / messages;

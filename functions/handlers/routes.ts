@@ -27,6 +27,21 @@ export const WS_ROUTES: readonly WsRoute[] = [
   { routeKey: 'accept', entry: 'accept' },
   { routeKey: 'decline', entry: 'decline' },
   { routeKey: 'transfer', entry: 'transfer' },
+  { routeKey: 'visitor-info', entry: 'visitor-info' },
+  { routeKey: 'tag-visitor', entry: 'tag-visitor' },
+  { routeKey: 'note-visitor', entry: 'note-visitor' },
+];
+
+/**
+ * The table's stream (NEW_AND_OLD_IMAGES) feeds this function in batches (up to a 1 s window):
+ * coalesced grid updates to operator consoles, page-report counters, reverse DNS. Only items whose
+ * keys match STREAM_KEY_FILTERS reach it (Lambda event filtering in AWS, the same rules locally).
+ */
+export const STREAM_ENTRY = 'visitor-stream';
+export const STREAM_KEY_FILTERS: readonly { pkPrefix: string; sk?: string; skPrefix?: string }[] = [
+  { pkPrefix: 'VIS#', sk: 'PROFILE' },
+  { pkPrefix: 'VIS#', skPrefix: 'PV#' },
+  { pkPrefix: 'CHAT#', sk: 'META' },
 ];
 
 export interface HttpRoute {
@@ -43,4 +58,9 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/api/ws-ticket', auth: true },
   { method: 'GET', path: '/api/me', auth: true },
   { method: 'GET', path: '/api/chats/{chatId}/messages', auth: true },
+  { method: 'GET', path: '/api/visitors/{visitorId}', auth: true },
+  { method: 'GET', path: '/api/reports', auth: true },
+  { method: 'PUT', path: '/api/me/preferences', auth: true },
+  { method: 'GET', path: '/api/settings', auth: true },
+  { method: 'PUT', path: '/api/settings', auth: true },
 ];

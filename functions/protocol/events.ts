@@ -44,24 +44,139 @@ export interface ChatSummary {
   lastSeq: number;
 }
 
+/** The six statuses of the seed, derived from state (functions/core/visitor-status.ts). */
+export type VisitorStatus =
+  | 'waiting-for-chat'
+  | 'waiting-for-response'
+  | 'operator-waiting'
+  | 'chatted-invited'
+  | 'returning'
+  | 'no-activity';
+
+export const VISITOR_TAGS = ['prospect', 'customer', 'frequent', 'subscriber', 'unwelcome'] as const;
+export type VisitorTag = (typeof VISITOR_TAGS)[number];
+
+/** Where the visitor is, from CloudFront's viewer headers (locally: injected, or a MaxMind file). */
+export interface VisitorGeo {
+  country?: string;
+  region?: string;
+  city?: string;
+  postalCode?: string;
+  /** Area / metro code. */
+  metroCode?: string;
+  timeZone?: string;
+  asn?: string;
+  /** ISP or organisation name, when known (MaxMind ASN database). */
+  isp?: string;
+}
+
+export interface VisitorClient {
+  browser?: string;
+  browserVersion?: string;
+  os?: string;
+  osVersion?: string;
+  /** desktop, mobile, tablet, … */
+  device?: string;
+  deviceVendor?: string;
+  deviceModel?: string;
+}
+
 export interface VisitorRow {
   visitorId: string;
   name?: string;
+  /** Live while a socket is open; `departed` once none has been for the site's grace period. */
   presence: 'browsing' | 'chatting' | 'departed';
+  /** Open sockets right now (several tabs); the console turns 0 into departed after `graceMs`. */
+  connections: number;
+  status: VisitorStatus;
+  tag?: VisitorTag;
   returning: boolean;
   visits: number;
   pageViews: number;
   url: string;
   title: string;
+  /** The external referrer that brought the visitor on this visit. */
   referrer?: string;
+  searchEngine?: string;
+  searchQuery?: string;
   lang?: string;
   firstSeen: number;
   lastSeen: number;
+  /** Start of the current visit. */
+  visitStart: number;
   /** When the visitor arrived on the current page. */
   pageSince: number;
+  ip?: string;
+  hostname?: string;
+  geo?: VisitorGeo;
+  client?: VisitorClient;
+  screen?: { w: number; h: number };
   chatId?: string;
   chatStatus?: ChatStatus;
+  /** Operators of the open chat (for "Hide other operators' activity"). */
+  chatOperatorIds?: string[];
   custom?: Record<string, string>;
+  notes: number;
+}
+
+export interface PageViewRecord {
+  url: string;
+  title: string;
+  referrer?: string;
+  at: number;
+  /** Time on the page: until the next page view, or until the visitor was last seen. */
+  durationMs: number;
+}
+
+export interface VisitSummary {
+  start: number;
+  end: number;
+  pages: number;
+  entryUrl: string;
+  referrer?: string;
+}
+
+export interface VisitorNote {
+  id: string;
+  visitorId: string;
+  text: string;
+  operatorId: string;
+  operatorName: string;
+  at: number;
+}
+
+/** GET /api/visitors/{visitorId}: everything known about one visitor. */
+export interface VisitorDetails {
+  visitor: VisitorRow;
+  pageViews: PageViewRecord[];
+  visits: VisitSummary[];
+  chats: ChatSummary[];
+  notes: VisitorNote[];
+}
+
+/** GET /api/reports?from=YYYY-MM-DD&to=YYYY-MM-DD */
+export interface SiteReport {
+  from: string;
+  to: string;
+  pages: { url: string; views: number }[];
+  entryPages: { url: string; visits: number }[];
+  exitPages: { url: string; visits: number }[];
+  days: { day: string; visitors: number; visits: number; pageViews: number }[];
+}
+
+/** Site settings operators need in the console (part of the operator welcome). */
+export interface ConsoleSettings {
+  /** A visitor with no socket for this long is departed. */
+  departedGraceMs: number;
+  /** Departed visitors stay in the grid this long. */
+  departedVisibleMs: number;
+  truncateIp: boolean;
+  retentionDays: number;
+}
+
+export interface OperatorPreferences {
+  /** Play a short sound when a new visitor arrives (seed 004). */
+  newVisitorSound: boolean;
 }
 
 export interface OperatorProfile {
@@ -70,6 +185,10 @@ export interface OperatorProfile {
   email: string;
   role: 'admin' | 'operator';
   status: OperatorStatus;
+  /** Departments the operator belongs to; a silent one forces "Hide other operators' activity". */
+  departments: string[];
+  silent: boolean;
+  preferences: OperatorPreferences;
 }
 
 export interface WidgetSettings {
@@ -89,6 +208,8 @@ export interface VisitorWelcome {
   operatorsOnline: number;
   chat?: ChatSummary & { messages: ChatMessage[] };
   widget: WidgetSettings;
+  /** The visitor may not start a chat (tagged Unwelcome): the widget offers the message form only. */
+  chatBlocked: boolean;
 }
 
 export interface OperatorWelcome {
@@ -101,11 +222,21 @@ export interface OperatorWelcome {
   queue: ChatSummary[];
   /** Every open chat on the site; the operator controls the ones listing them among `operators`. */
   chats: ChatSummary[];
+  settings: ConsoleSettings;
 }
 
 export interface VisitorEvent {
   type: 'visitor';
   visitor: VisitorRow;
+}
+/** Coalesced grid update: every row that changed in the last short interval, in one frame. */
+export interface VisitorsEvent {
+  type: 'visitors';
+  visitors: VisitorRow[];
+}
+export interface VisitorNoteEvent {
+  type: 'visitor-note';
+  note: VisitorNote;
 }
 export interface VisitorLeftEvent {
   type: 'visitor-left';
@@ -174,6 +305,8 @@ export type ServerEvent =
   | VisitorWelcome
   | OperatorWelcome
   | VisitorEvent
+  | VisitorsEvent
+  | VisitorNoteEvent
   | VisitorLeftEvent
   | ChatUpdateEvent
   | MessageEvent

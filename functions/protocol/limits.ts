@@ -14,4 +14,5 @@ export const LIMITS = {
   customKey: 40,
   customValue: 256,
   typingPreview: 200,
+  note: 2000,
 } as const;

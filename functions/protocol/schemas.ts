@@ -25,9 +25,15 @@ const freeText = (max: number) =>
     z.refine((s) => s.trim().length > 0, 'must not be blank'),
   );
 
+export const customInfoSchema = z
+  .record(z.string().check(z.minLength(1), z.maxLength(LIMITS.customKey)), text(LIMITS.customValue))
+  .check(z.refine((r) => Object.keys(r).length <= LIMITS.customFields, `at most ${LIMITS.customFields} custom fields`));
+
 export const pageViewSchema = z.object({
   action: z.literal('page-view'),
   reqId,
+  /** A single-page-app route change on the same page load (history API). */
+  spa: z.optional(z.boolean()),
   url: z.url().check(z.maxLength(LIMITS.url)),
   title: z._default(text(LIMITS.title), ''),
   referrer: z.optional(text(LIMITS.url)),
@@ -38,13 +44,14 @@ export const pageViewSchema = z.object({
       h: z.int().check(z.minimum(0), z.maximum(100000)),
     }),
   ),
-  custom: z.optional(
-    z
-      .record(text(LIMITS.customKey), text(LIMITS.customValue))
-      .check(
-        z.refine((r) => Object.keys(r).length <= LIMITS.customFields, `at most ${LIMITS.customFields} custom fields`),
-      ),
-  ),
+  custom: z.optional(customInfoSchema),
+});
+
+/** `parley('set', {...})` on the page: custom visitor information, merged into what is known. */
+export const visitorInfoSchema = z.object({
+  action: z.literal('visitor-info'),
+  reqId,
+  custom: customInfoSchema,
 });
 
 export const chatRequestSchema = z.object({
@@ -81,6 +88,21 @@ export const syncSchema = z.object({
   afterSeq: z.int().check(z.minimum(0)),
 });
 
+export const tagVisitorSchema = z.object({
+  action: z.literal('tag-visitor'),
+  reqId,
+  visitorId: id,
+  /** null clears the tag. */
+  tag: z.nullable(z.enum(['prospect', 'customer', 'frequent', 'subscriber', 'unwelcome'])),
+});
+
+export const noteVisitorSchema = z.object({
+  action: z.literal('note-visitor'),
+  reqId,
+  visitorId: id,
+  text: freeText(LIMITS.note),
+});
+
 export const helloSchema = z.object({ action: z.literal('hello'), reqId });
 
 export const operatorStatusSchema = z.enum(['online', 'away', 'offline']);
@@ -91,13 +113,23 @@ export const declineSchema = z.object({ action: z.literal('decline'), reqId, cha
 export const transferSchema = z.object({ action: z.literal('transfer'), reqId, chatId: id, toOperatorId: id });
 
 /** Actions a visitor connection may send, and actions an operator connection may send. */
-export const VISITOR_ACTIONS = ['page-view', 'chat-request', 'chat-message', 'typing', 'end-chat', 'sync'] as const;
+export const VISITOR_ACTIONS = [
+  'page-view',
+  'visitor-info',
+  'chat-request',
+  'chat-message',
+  'typing',
+  'end-chat',
+  'sync',
+] as const;
 export const OPERATOR_ACTIONS = [
   'hello',
   'set-status',
   'accept',
   'decline',
   'transfer',
+  'tag-visitor',
+  'note-visitor',
   'chat-message',
   'typing',
   'end-chat',
@@ -105,6 +137,9 @@ export const OPERATOR_ACTIONS = [
 ] as const;
 
 export type PageViewFrame = z.infer<typeof pageViewSchema>;
+export type VisitorInfoFrame = z.infer<typeof visitorInfoSchema>;
+export type TagVisitorFrame = z.infer<typeof tagVisitorSchema>;
+export type NoteVisitorFrame = z.infer<typeof noteVisitorSchema>;
 export type ChatRequestFrame = z.infer<typeof chatRequestSchema>;
 export type ChatMessageFrame = z.infer<typeof chatMessageSchema>;
 export type TypingFrame = z.infer<typeof typingSchema>;
@@ -116,6 +151,17 @@ export type AcceptFrame = z.infer<typeof acceptSchema>;
 export type DeclineFrame = z.infer<typeof declineSchema>;
 export type TransferFrame = z.infer<typeof transferSchema>;
 export type OperatorStatus = z.infer<typeof operatorStatusSchema>;
+
+/** Body of PUT /api/me/preferences. */
+export const preferencesSchema = z.object({ newVisitorSound: z.boolean() });
+
+/** Body of PUT /api/settings (admins). */
+export const settingsSchema = z.object({
+  departedGraceMs: z.int().check(z.minimum(5_000), z.maximum(10 * 60_000)),
+  departedVisibleMs: z.int().check(z.minimum(60_000), z.maximum(24 * 60 * 60_000)),
+  truncateIp: z.boolean(),
+  retentionDays: z.int().check(z.minimum(1), z.maximum(3650)),
+});
 
 /** Body of POST /api/ws-ticket has no fields; the reply is a TicketResponse. */
 export interface TicketResponse {

@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStore } from '../functions/adapters/dynamo-store.js';
+import { STREAM_ENTRY, STREAM_KEY_FILTERS } from '../functions/handlers/routes.js';
 import { startCognito } from './cognito.js';
 import { startDynamo } from './dynamo.js';
+import { type LocalStream, startLocalStream } from './dynamo-stream.js';
 import { type LocalEventBus, startLocalEventBus } from './event-bus.js';
 import { LocalGateway } from './gateway.js';
 import { createLambdaRunner, localLambdaArn } from './lambda-runner.js';
@@ -34,6 +36,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   quiet?: boolean;
   idleTimeoutMs?: number;
+  /** The stream's batching window (Lambda's MaximumBatchingWindowInSeconds); 1 s like the CDK app. */
+  streamWindowMs?: number;
   onInvoke?: (entry: string) => void;
 }
 
@@ -48,6 +52,8 @@ export interface LocalStack {
   demoOperator: { email: string; password: string; name: string };
   gateway: LocalGateway;
   scheduler: LocalScheduler;
+  /** The table's change stream (local stand-in); `idle()` waits for every batch delivered so far. */
+  stream: LocalStream;
   eventBus: LocalEventBus;
   createOperator(o: {
     email: string;
@@ -76,6 +82,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const cognito = await startCognito(join(scratch, 'cognito'));
   const ses = await startSes();
   const invoke = createLambdaRunner(ROOT, options.onInvoke);
+  // The table's stream: handlers write through this proxy, which feeds the stream handler.
+  const stream = await startLocalStream({
+    target: dynamo.endpoint,
+    tableName: dynamo.tableName,
+    filters: STREAM_KEY_FILTERS,
+    invoke: (event) => invoke(STREAM_ENTRY, event),
+    windowMs: options.streamWindowMs ?? 1000,
+  });
   // EventBridge Scheduler and the event bus: real API servers that invoke the same handlers.
   const scheduler = await startLocalScheduler({ invoke });
   const eventBus = await startLocalEventBus({ invoke, rules: [] });
@@ -104,7 +118,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_REGION: 'local',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: stream.endpoint,
     AWS_ENDPOINT_URL_SESV2: ses.url,
     TABLE_NAME: dynamo.tableName,
     WS_CALLBACK_URL: `http://127.0.0.1:${port}`,
@@ -138,7 +152,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     sesUrl: ses.url,
     cognitoUrl: cognito.url,
-    dynamoEndpoint: dynamo.endpoint,
+    dynamoEndpoint: stream.endpoint,
+    stream,
     tableName: dynamo.tableName,
     siteId: SITE_ID,
     demoOperator: DEMO_OPERATOR,
@@ -163,7 +178,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     async stop() {
       await gateway.close();
-      await Promise.allSettled([scheduler.stop(), eventBus.stop(), ses.stop(), cognito.stop(), dynamo.stop()]);
+      await Promise.allSettled([scheduler.stop(), eventBus.stop(), ses.stop(), cognito.stop()]);
+      await stream.stop();
+      await dynamo.stop();
       if (!dataDir) rmSync(scratch, { recursive: true, force: true });
     },
   };

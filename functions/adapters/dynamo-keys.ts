@@ -15,6 +15,12 @@ export const keys = {
   siteOperatorsIndex: (siteId: string) => `SITE#${siteId}#OPS`,
   ticket: (ticket: string) => ({ pk: `TICKET#${ticket}`, sk: 'TICKET' }),
   settings: (siteId: string) => ({ pk: `SITE#${siteId}`, sk: 'SETTINGS' }),
+  visitorNote: (visitorId: string, noteId: string) => ({ pk: `VIS#${visitorId}`, sk: `NOTE#${noteId}` }),
+  visitorChat: (visitorId: string, createdAt: number, chatId: string) => ({
+    pk: `VIS#${visitorId}`,
+    sk: `CHAT#${pad(createdAt)}#${chatId}`,
+  }),
+  reportStats: (siteId: string) => `SITE#${siteId}#STATS`,
   chat: (chatId: string) => ({ pk: `CHAT#${chatId}`, sk: 'META' }),
   siteChatsIndex: (siteId: string, status: string) => `SITE#${siteId}#CHATS#${status}`,
   message: (chatId: string, seq: number) => ({ pk: `CHAT#${chatId}`, sk: `MSG#${pad(seq, 10)}` }),

@@ -5,6 +5,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -16,14 +17,14 @@ import {
 import type { AppendResult, Clock, Store } from '../core/ports.js';
 import type { ChatRecord, ConnectionRecord, OperatorRecord, VisitorRecord } from '../core/types.js';
 import { senderName } from '../core/views.js';
-import type { ChatMessage, WidgetSettings } from '../protocol/index.js';
+import type { ChatMessage, ConsoleSettings, VisitorNote, WidgetSettings } from '../protocol/index.js';
 import { GSI1, keys, pad } from './dynamo-keys.js';
 
 type Item = Record<string, unknown>;
 
 const DAY_S = 24 * 60 * 60;
-/** Visitor profiles and page history are kept this long after the last visit (retention). */
-export const VISITOR_RETENTION_DAYS = 90;
+/** Report counters are kept this long (they hold no personal data). */
+export const REPORT_RETENTION_DAYS = 400;
 const CONNECTION_TTL_S = 3 * 60 * 60;
 
 const isConditionFailure = (err: unknown) =>
@@ -88,6 +89,22 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       max,
     );
 
+  /** BatchGetItem in pages of 100, retrying unprocessed keys; items past their TTL are absent. */
+  async function batchGet(keyList: { pk: string; sk: string }[]): Promise<Item[]> {
+    const unique = [...new Map(keyList.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
+    const found: Item[] = [];
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Record<string, unknown>[] = unique.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
+        const out = await db.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }));
+        for (const it of out.Responses?.[TableName] ?? []) if (alive(it)) found.push(it);
+        pending = (out.UnprocessedKeys?.[TableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        if (pending.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+    return found;
+  }
+
   async function update(input: {
     Key: { pk: string; sk: string };
     UpdateExpression: string;
@@ -148,8 +165,8 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         ExpressionAttributeNames: { '#views': 'views' },
         ExpressionAttributeValues: { ':one': 1 },
       });
-      // A connection record that is missing (a race with $disconnect) counts as a first view.
-      return typeof out?.views === 'number' ? out.views : 1;
+      // A missing record (a race with $disconnect) reads as undefined: the caller treats it as a first view.
+      return strip<ConnectionRecord>(alive(out));
     },
     async operatorConnections(siteId) {
       return (await queryIndex(keys.operatorConnectionsIndex(siteId), 5000)).map((i) => strip<ConnectionRecord>(i)!);
@@ -162,10 +179,11 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       return strip<VisitorRecord>(await get(keys.visitor(visitorId)));
     },
     async recordPageView(input) {
-      const ttl = epochS(input.at) + VISITOR_RETENTION_DAYS * DAY_S;
+      const ttl = epochS(input.at) + input.retentionDays * DAY_S;
       const names: Record<string, string> = { '#url': 'url', '#title': 'title', '#ttl': 'ttl' };
       const values: Item = {
         ':site': input.siteId,
+        ':vid': input.visitorId,
         ':url': input.url,
         ':title': input.title,
         ':at': input.at,
@@ -188,22 +206,39 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         'gsi1sk = :gsk',
         '#ttl = :ttl',
       ];
-      values[':vid'] = input.visitorId;
-      if (input.referrer !== undefined) {
-        sets.push('referrer = :ref');
-        values[':ref'] = input.referrer;
+      const removes: string[] = [];
+      const set = (attr: string, value: unknown) => {
+        const n = `#a${sets.length}`;
+        const v = `:a${sets.length}`;
+        names[n] = attr;
+        values[v] = value;
+        sets.push(`${n} = ${v}`);
+      };
+      if (input.newVisit) {
+        set('visitStart', input.at);
+        // The visit's own referrer and search, or none: an old visit's must not linger.
+        if (input.referrer) set('referrer', input.referrer);
+        else removes.push('referrer');
+        if (input.search) set('searchEngine', input.search.engine);
+        else removes.push('searchEngine');
+        if (input.search?.query) set('searchQuery', input.search.query);
+        else removes.push('searchQuery');
+      } else {
+        sets.push('visitStart = if_not_exists(visitStart, :at)');
       }
-      if (input.lang !== undefined) {
-        sets.push('lang = :lang');
-        values[':lang'] = input.lang;
+      if (input.lang) set('lang', input.lang);
+      else if (input.enrichment?.lang) set('lang', input.enrichment.lang);
+      if (input.screen) set('screen', input.screen);
+      if (input.custom) set('custom', input.custom);
+      if (input.enrichment?.ip) {
+        set('ip', input.enrichment.ip);
+        removes.push('hostname'); // resolved again for the new address (off the hot path)
       }
-      if (input.custom !== undefined) {
-        sets.push('custom = :custom');
-        values[':custom'] = input.custom;
-      }
+      if (input.enrichment?.geo) set('geo', input.enrichment.geo);
+      if (input.enrichment?.client) set('client', input.enrichment.client);
       const out = await update({
         Key: keys.visitor(input.visitorId),
-        UpdateExpression: `SET ${sets.join(', ')} ADD pageViews :one, visits :visit, connections :zero`,
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD pageViews :one, visits :visit, connections :zero`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       });
@@ -212,9 +247,11 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
           TableName,
           Item: {
             ...keys.pageView(input.visitorId, input.at, String(out?.pageViews ?? 0)),
+            siteId: input.siteId,
             url: input.url,
             title: input.title,
-            ...(input.referrer ? { referrer: input.referrer } : {}),
+            ...(input.newVisit ? { entry: true } : {}),
+            ...(input.newVisit && input.referrer ? { referrer: input.referrer } : {}),
             at: input.at,
             ttl,
           },
@@ -247,6 +284,161 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
     async recentVisitors(siteId, since, limit) {
       const items = await queryIndex(keys.siteVisitorsIndex(siteId), limit, false, pad(since));
       return items.map((i) => strip<VisitorRecord>(i)!);
+    },
+
+    async getVisitors(visitorIds) {
+      return (await batchGet(visitorIds.map(keys.visitor))).map((i) => strip<VisitorRecord>(i)!);
+    },
+    async setVisitorTag(visitorId, tag) {
+      return strip<VisitorRecord>(
+        await update({
+          Key: keys.visitor(visitorId),
+          UpdateExpression: tag ? 'SET #tag = :tag' : 'REMOVE #tag',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#tag': 'tag' },
+          ...(tag ? { ExpressionAttributeValues: { ':tag': tag } } : {}),
+        }),
+      );
+    },
+    async setVisitorCustom(visitorId, custom) {
+      await update({
+        Key: keys.visitor(visitorId),
+        UpdateExpression: 'SET custom = :c',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':c': custom },
+      });
+    },
+    async setVisitorHostname(visitorId, ip, hostname) {
+      await update({
+        Key: keys.visitor(visitorId),
+        UpdateExpression: 'SET hostname = :h',
+        ConditionExpression: 'ip = :ip',
+        ExpressionAttributeValues: { ':h': hostname, ':ip': ip },
+      });
+    },
+    async pageViews(visitorId, limit) {
+      const items = await queryAll(
+        {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :pv)',
+          ExpressionAttributeValues: { ':pk': keys.visitor(visitorId).pk, ':pv': 'PV#' },
+          ScanIndexForward: false,
+          Limit: Math.min(limit, 1000),
+        },
+        limit,
+      );
+      return items.map((i) => ({
+        url: String(i.url),
+        title: String(i.title ?? ''),
+        ...(i.referrer ? { referrer: String(i.referrer) } : {}),
+        at: Number(i.at),
+      }));
+    },
+    async addNote(note) {
+      await db.send(new PutCommand({ TableName, Item: { ...keys.visitorNote(note.visitorId, note.id), ...note } }));
+      await update({
+        Key: keys.visitor(note.visitorId),
+        UpdateExpression: 'ADD notes :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+      });
+    },
+    async notes(visitorId, limit) {
+      const items = await queryAll(
+        {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
+          ExpressionAttributeValues: { ':pk': keys.visitor(visitorId).pk, ':n': 'NOTE#' },
+          ScanIndexForward: false,
+          Limit: Math.min(limit, 1000),
+        },
+        limit,
+      );
+      return items.map((i) => strip<VisitorNote>(i)!);
+    },
+    async visitorChats(visitorId, limit) {
+      const pointers = await queryAll(
+        {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+          ExpressionAttributeValues: { ':pk': keys.visitor(visitorId).pk, ':c': 'CHAT#' },
+          ScanIndexForward: false,
+          Limit: Math.min(limit, 100),
+        },
+        limit,
+      );
+      const chats = await store.getChats(pointers.map((p) => String(p.chatId)));
+      return chats.sort((a, b) => b.createdAt - a.createdAt);
+    },
+    async addReportCounts(siteId, deltas, batchId) {
+      // Sum per counter item first: one write per item per batch.
+      const merged = new Map<string, { day: string; key: string; url?: string; add: Map<string, number> }>();
+      for (const d of deltas) {
+        const id = `${d.day}#${d.key}`;
+        let m = merged.get(id);
+        if (!m) {
+          m = { day: d.day, key: d.key, ...(d.url ? { url: d.url } : {}), add: new Map() };
+          merged.set(id, m);
+        }
+        m.add.set(d.field, (m.add.get(d.field) ?? 0) + d.delta);
+      }
+      await Promise.all(
+        [...merged.values()].map(async (m) => {
+          const names: Record<string, string> = {};
+          const values: Item = {
+            ':seq': batchId,
+            ':day': m.day,
+            ':key': m.key,
+            ':ttl': epochS(Date.parse(`${m.day}T00:00:00Z`)) + REPORT_RETENTION_DAYS * DAY_S,
+          };
+          const adds = [...m.add]
+            .filter(([, n]) => n !== 0)
+            .map(([field, n], i) => {
+              names[`#f${i}`] = field;
+              values[`:n${i}`] = n;
+              return `#f${i} :n${i}`;
+            });
+          if (adds.length === 0) return;
+          if (m.url) values[':url'] = m.url;
+          try {
+            await db.send(
+              new UpdateCommand({
+                TableName,
+                Key: { pk: keys.reportStats(siteId), sk: `${m.day}#${m.key}` },
+                UpdateExpression: `SET lastBatch = :seq, #d = :day, #k = :key, #ttl = :ttl${m.url ? ', #u = :url' : ''} ADD ${adds.join(', ')}`,
+                // Lambda retries a failed batch before it moves on in the shard, so a retry finds its own
+                // id here and adds nothing twice.
+                ConditionExpression: 'attribute_not_exists(lastBatch) OR lastBatch <> :seq',
+                ExpressionAttributeNames: {
+                  ...names,
+                  '#d': 'day',
+                  '#k': 'key',
+                  '#ttl': 'ttl',
+                  ...(m.url ? { '#u': 'url' } : {}),
+                },
+                ExpressionAttributeValues: values,
+              }),
+            );
+          } catch (err) {
+            if (!isConditionFailure(err)) throw err;
+          }
+        }),
+      );
+    },
+    async reportCounters(siteId, fromDay, toDay) {
+      const items = await queryAll(
+        {
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': keys.reportStats(siteId), ':from': `${fromDay}#`, ':to': `${toDay}#~` },
+        },
+        100_000,
+      );
+      return items.map((i) => ({
+        day: String(i.day),
+        key: String(i.key),
+        ...(i.url ? { url: String(i.url) } : {}),
+        ...(typeof i.views === 'number' ? { views: i.views } : {}),
+        ...(typeof i.visits === 'number' ? { visits: i.visits } : {}),
+        ...(typeof i.visitors === 'number' ? { visitors: i.visitors } : {}),
+        ...(typeof i.pageViews === 'number' ? { pageViews: i.pageViews } : {}),
+      }));
     },
 
     async getOperator(operatorId) {
@@ -318,6 +510,17 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       return strip<OperatorRecord>(out);
     },
 
+    async setOperatorPreferences(operatorId, preferences) {
+      const out = await update({
+        Key: keys.operator(operatorId),
+        UpdateExpression: 'SET preferences = :p',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':p': preferences },
+      });
+      if (!out) throw new Error(`operator ${operatorId} does not exist`);
+      return strip<OperatorRecord>(out)!;
+    },
+
     async putTicket(ticket, operatorId, siteId, expiresAt) {
       await db.send(
         new PutCommand({
@@ -334,7 +537,19 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
     },
 
     async getSettings(siteId) {
-      return strip<WidgetSettings>(await get(keys.settings(siteId), false));
+      const item = await get(keys.settings(siteId), false);
+      return {
+        ...(item?.widget ? { widget: item.widget as Partial<WidgetSettings> } : {}),
+        ...(item?.console ? { console: item.console as Partial<ConsoleSettings> } : {}),
+      };
+    },
+    async putConsoleSettings(siteId, settings) {
+      await update({
+        Key: keys.settings(siteId),
+        UpdateExpression: 'SET #console = :c',
+        ExpressionAttributeNames: { '#console': 'console' },
+        ExpressionAttributeValues: { ':c': settings },
+      });
     },
 
     async createChat(chat) {
@@ -346,7 +561,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       }
       const claimed = await update({
         Key: keys.visitor(chat.visitorId),
-        UpdateExpression: 'SET openChatId = :id, #name = :name',
+        UpdateExpression: 'SET openChatId = :id, #name = :name, lastChatAt = :at',
         ConditionExpression: current?.openChatId
           ? 'openChatId = :stale'
           : 'attribute_exists(pk) AND attribute_not_exists(openChatId)',
@@ -354,6 +569,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         ExpressionAttributeValues: {
           ':id': chat.chatId,
           ':name': chat.visitorName,
+          ':at': chat.createdAt,
           ...(current?.openChatId ? { ':stale': current.openChatId } : {}),
         },
       });
@@ -376,10 +592,24 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      // The visitor's chat history (previous chats in the info panel).
+      await db.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...keys.visitorChat(chat.visitorId, chat.createdAt, chat.chatId),
+            chatId: chat.chatId,
+            at: chat.createdAt,
+          },
+        }),
+      );
       return { created: true, chat };
     },
     async getChat(chatId) {
       return toChat(await get(keys.chat(chatId)));
+    },
+    async getChats(chatIds) {
+      return (await batchGet(chatIds.map(keys.chat))).map((i) => toChat(i)!);
     },
     async chatsByStatus(siteId, status, limit) {
       return (await queryIndex(keys.siteChatsIndex(siteId, status), limit)).map((i) => toChat(i)!);
@@ -492,6 +722,10 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       const values: Item = { ':one': 1, ':at': input.at };
       const conditions = ['attribute_exists(pk)'];
       const sets = ['seq = seq + :one', 'lastMessageAt = :at'];
+      if (input.from.kind !== 'system') {
+        sets.push('lastFrom = :from');
+        values[':from'] = input.from.kind;
+      }
       if (input.guard.kind === 'visitor') {
         conditions.push('visitorId = :vid', '#status <> :ended');
         values[':vid'] = input.guard.visitorId;

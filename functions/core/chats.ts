@@ -20,7 +20,7 @@ import { broadcastQueue } from './operators.js';
 import { assertMay, isAssignedOperator, isChatVisitor, mayControlChat, mayReadChat } from './permissions.js';
 import type { AppendMessageInput, Deps } from './ports.js';
 import type { ChatRecord, Identity } from './types.js';
-import { chatSummary, visitorRow } from './views.js';
+import { chatSummary } from './views.js';
 
 export const SYNC_PAGE = 500;
 
@@ -54,12 +54,6 @@ async function announceQueuePositions(deps: Deps, siteId: string): Promise<void>
   );
 }
 
-/** Operators' grids show the visitor's chat state (waiting, chatting, done) as it changes. */
-async function broadcastVisitor(deps: Deps, chat: ChatRecord): Promise<void> {
-  const visitor = await deps.store.getVisitor(chat.visitorId);
-  if (visitor) await deliverToOperators(deps, chat.siteId, { type: 'visitor', visitor: visitorRow(visitor, chat) });
-}
-
 async function postSystemMessage(deps: Deps, chat: ChatRecord, text: string): Promise<ChatRecord> {
   const result = await deps.store.appendMessage({
     chatId: chat.chatId,
@@ -79,6 +73,8 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   if (identity.role !== 'visitor') throw new ForbiddenError('only visitors request chats');
   const visitor = await deps.store.getVisitor(identity.visitorId);
   if (!visitor) throw new ConflictError('send a page-view before requesting a chat');
+  // Enforced here, whatever the widget shows: an Unwelcome visitor may only leave a message.
+  if (visitor.tag === 'unwelcome') throw new ForbiddenError('chat is not available; please leave a message');
   const name = frame.name?.trim() || visitor.name || `Visitor ${identity.visitorId.slice(-4)}`;
   const created = await deps.store.createChat({
     chatId: deps.ids.next(),
@@ -119,7 +115,6 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   if (created.created) {
     // Offered to every operator of the site; each console shows the incoming request.
     await deliverToOperators(deps, identity.siteId, { type: 'chat-update', chat: summary });
-    await broadcastVisitor(deps, chat);
     await broadcastQueue(deps, identity.siteId);
   }
 }
@@ -147,7 +142,6 @@ export async function acceptChat(deps: Deps, caller: Caller, frame: AcceptFrame)
   await deliverToOperators(deps, identity.siteId, { type: 'chat-update', chat: summary });
   await deliver(deps, chatConnectionIds(chat), { type: 'chat-update', chat: summary }, chat.chatId);
   chat = await postSystemMessage(deps, chat, `${op.name} joined the chat`);
-  await broadcastVisitor(deps, chat);
   await announceQueuePositions(deps, identity.siteId);
   await broadcastQueue(deps, identity.siteId);
 }
@@ -267,7 +261,6 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
     chat.chatId,
   );
   await deliverToOperators(deps, chat.siteId, { type: 'chat-update', chat: summary });
-  await broadcastVisitor(deps, ended);
   if (chat.status === 'queued') await announceQueuePositions(deps, chat.siteId);
   await broadcastQueue(deps, chat.siteId);
 }

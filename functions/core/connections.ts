@@ -2,9 +2,10 @@
 
 import { deliverToOperators } from './delivery.js';
 import { ForbiddenError } from './errors.js';
+import { truncateIp } from './ip.js';
 import type { Deps } from './ports.js';
-import type { Identity } from './types.js';
-import { visitorRow } from './views.js';
+import { siteSettings } from './settings.js';
+import type { Enrichment, Identity } from './types.js';
 
 /** How long a WebSocket connection record may live: API Gateway closes connections after 2 hours. */
 export const CONNECTION_TTL_MS = 3 * 60 * 60 * 1000;
@@ -42,7 +43,22 @@ export async function authorizeConnect(
   throw new ForbiddenError('role must be visitor or operator');
 }
 
-export async function connect(deps: Pick<Deps, 'store' | 'clock'>, identity: Identity, connectionId: string) {
+/**
+ * Records an admitted socket. A visitor's connect request is the only one that carries headers, so
+ * what they tell (address, place, browser) is kept on the connection for its first page view;
+ * with IP truncation on, the full address is never stored.
+ */
+export async function connect(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  identity: Identity,
+  connectionId: string,
+  enrichment?: Enrichment,
+) {
+  let kept = enrichment;
+  if (enrichment?.ip && identity.role === 'visitor') {
+    const settings = await siteSettings(deps, identity.siteId);
+    if (settings.console.truncateIp) kept = { ...enrichment, ip: truncateIp(enrichment.ip) };
+  }
   await deps.store.putConnection({
     connectionId,
     role: identity.role,
@@ -50,6 +66,7 @@ export async function connect(deps: Pick<Deps, 'store' | 'clock'>, identity: Ide
     ...(identity.role === 'visitor' ? { visitorId: identity.visitorId } : { operatorId: identity.operatorId }),
     connectedAt: deps.clock.now(),
     views: 0,
+    ...(kept && identity.role === 'visitor' ? { enrichment: kept } : {}),
   });
   if (identity.role === 'operator') await deps.store.changeOperatorConnections(identity.operatorId, 1);
 }
@@ -59,11 +76,9 @@ export async function disconnect(deps: Deps, identity: Identity, connectionId: s
   if (identity.role === 'visitor') {
     // A socket that never sent a page view was never counted as present.
     if (!conn || conn.views === 0) return;
+    // The grid learns of it through the stream; the visitor is departed after the grace period.
     const visitor = await deps.store.changeVisitorConnections(identity.visitorId, -1, deps.clock.now());
     if (visitor?.openChatId) await deps.store.detachConnections(visitor.openChatId, [connectionId]);
-    if (visitor && visitor.connections <= 0) {
-      await deliverToOperators(deps, identity.siteId, { type: 'visitor', visitor: visitorRow(visitor) });
-    }
     return;
   }
   const op = await deps.store.changeOperatorConnections(identity.operatorId, -1);

@@ -1,17 +1,16 @@
 /** The operator's session: tickets, hello snapshot, status. */
-import type { OperatorWelcome } from '../protocol/index.js';
+import type { ConsoleSettings, OperatorPreferences, OperatorProfile, OperatorWelcome } from '../protocol/index.js';
 import type { SetStatusFrame } from '../protocol/schemas.js';
 import { broadcastOperators } from './connections.js';
 import { type Caller, withReqId } from './context.js';
 import { deliver, deliverToOperators } from './delivery.js';
 import { ForbiddenError } from './errors.js';
 import type { Deps } from './ports.js';
+import { forgetSiteSettings, siteSettings } from './settings.js';
 import type { Identity, OperatorRecord } from './types.js';
 import { chatSummary, operatorProfile, visitorRow } from './views.js';
 
 export const TICKET_TTL_MS = 60_000;
-/** Departed visitors stay in the grid this long. */
-export const VISITOR_WINDOW_MS = 30 * 60 * 1000;
 
 /** The claims the HTTP API's JWT authorizer hands over (Cognito ID token). */
 export interface OperatorClaims {
@@ -65,15 +64,17 @@ export async function hello(deps: Deps, caller: Caller): Promise<void> {
   const op = await deps.store.getOperator(identity.operatorId);
   if (!op || op.disabled) throw new ForbiddenError('this operator is disabled');
   const now = deps.clock.now();
+  const settings = await siteSettings(deps, identity.siteId);
   const [operators, visitors, queue, active] = await Promise.all([
     deps.store.siteOperators(identity.siteId),
-    deps.store.recentVisitors(identity.siteId, now - VISITOR_WINDOW_MS, 500),
+    deps.store.recentVisitors(identity.siteId, now - settings.console.departedVisibleMs, 500),
     deps.store.chatsByStatus(identity.siteId, 'queued', 200),
     deps.store.chatsByStatus(identity.siteId, 'active', 500),
   ]);
   const mine = active.filter((c) => c.operators.some((o) => o.id === op.operatorId));
   await Promise.all(mine.map((c) => deps.store.attachConnections(c.chatId, { [caller.connectionId]: op.operatorId })));
   const chatsById = new Map([...queue, ...active].map((c) => [c.chatId, c]));
+  const rowContext = { now, graceMs: settings.console.departedGraceMs };
   const welcome: OperatorWelcome = {
     type: 'welcome',
     role: 'operator',
@@ -81,9 +82,13 @@ export async function hello(deps: Deps, caller: Caller): Promise<void> {
     operatorsOnline: operators
       .filter((o) => o.status !== 'offline' && !o.disabled)
       .map((o) => ({ id: o.operatorId, name: o.name })),
-    visitors: visitors.map((v) => visitorRow(v, v.openChatId ? chatsById.get(v.openChatId) : undefined)),
-    queue: queue.filter((c) => !c.declinedBy.includes(op.operatorId)).map((c, i) => chatSummary(c, i + 1)),
+    visitors: visitors.map((v) => visitorRow(v, v.openChatId ? chatsById.get(v.openChatId) : undefined, rowContext)),
+    // A silent department is never offered chats.
+    queue: op.silent
+      ? []
+      : queue.filter((c) => !c.declinedBy.includes(op.operatorId)).map((c, i) => chatSummary(c, i + 1)),
     chats: active.map((c) => chatSummary(c)),
+    settings: settings.console,
   };
   await deliver(deps, [caller.connectionId], withReqId(welcome, caller.reqId));
 }
@@ -108,4 +113,24 @@ export async function broadcastQueue(deps: Deps, siteId: string): Promise<void> 
     active: active.length,
     operatorsOnline: operators.filter((o) => o.status === 'online' && !o.disabled).length,
   });
+}
+
+export async function updatePreferences(
+  deps: Pick<Deps, 'store'>,
+  op: OperatorRecord,
+  preferences: OperatorPreferences,
+): Promise<OperatorProfile> {
+  return operatorProfile(await deps.store.setOperatorPreferences(op.operatorId, preferences));
+}
+
+/** Admins change the site's console settings; everyone else may only read them. */
+export async function updateConsoleSettings(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  op: OperatorRecord,
+  settings: ConsoleSettings,
+): Promise<ConsoleSettings> {
+  if (op.role !== 'admin') throw new ForbiddenError('only admins change settings');
+  await deps.store.putConsoleSettings(op.siteId, settings);
+  forgetSiteSettings(op.siteId);
+  return (await siteSettings(deps, op.siteId)).console;
 }

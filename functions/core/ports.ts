@@ -1,6 +1,16 @@
 /** What the use cases need from the outside world. Adapters implement these; tests stub them. */
-import type { ChatMessage, ChatStatus, OperatorStatus, ServerEvent, WidgetSettings } from '../protocol/index.js';
-import type { ChatRecord, ConnectionRecord, OperatorRecord, VisitorRecord } from './types.js';
+import type {
+  ChatMessage,
+  ChatStatus,
+  ConsoleSettings,
+  OperatorPreferences,
+  OperatorStatus,
+  ServerEvent,
+  VisitorNote,
+  VisitorTag,
+  WidgetSettings,
+} from '../protocol/index.js';
+import type { ChatRecord, ConnectionRecord, Enrichment, OperatorRecord, VisitorRecord } from './types.js';
 
 export interface Clock {
   now(): number;
@@ -15,12 +25,45 @@ export interface PageViewInput {
   visitorId: string;
   url: string;
   title: string;
-  referrer?: string;
   lang?: string;
+  screen?: { w: number; h: number };
   custom?: Record<string, string>;
   at: number;
-  /** True on the first page view of a new visit (a connection that carried no open session). */
+  /** The first page view of a new visit: counts a visit and sets the visit's referrer. */
   newVisit: boolean;
+  /** Set with a new visit: the external referrer and the search it came from. */
+  referrer?: string;
+  search?: { engine: string; query?: string };
+  /** From the connect request, on the first page view of a connection. */
+  enrichment?: Enrichment;
+  /** Visitor profile and page history expire this long after the last view. */
+  retentionDays: number;
+}
+
+/** One report counter change: `key` is e.g. `PAGE#/pricing`, `ENTRY#/`, `DAY`. */
+export interface ReportDelta {
+  day: string;
+  key: string;
+  url?: string;
+  field: 'views' | 'visits' | 'visitors' | 'pageViews';
+  delta: number;
+}
+
+export interface ReportCounter {
+  day: string;
+  key: string;
+  url?: string;
+  views?: number;
+  visits?: number;
+  visitors?: number;
+  pageViews?: number;
+}
+
+export interface StoredPageView {
+  url: string;
+  title: string;
+  referrer?: string;
+  at: number;
 }
 
 export interface AppendMessageInput {
@@ -43,8 +86,8 @@ export interface Store {
   putConnection(conn: ConnectionRecord): Promise<void>;
   getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
   deleteConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
-  /** Counts a page view on the connection; returns the new count (1 means first). */
-  countConnectionView(connectionId: string): Promise<number>;
+  /** Counts a page view on the connection; returns the connection after (views 1 means first). */
+  countConnectionView(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Connections of the site's operators (fan-out target for visitor and queue updates). */
   operatorConnections(siteId: string): Promise<ConnectionRecord[]>;
   visitorConnections(visitorId: string): Promise<ConnectionRecord[]>;
@@ -54,6 +97,18 @@ export interface Store {
   /** Adds `delta` to the visitor's open-connection count; returns the record after. */
   changeVisitorConnections(visitorId: string, delta: number, at: number): Promise<VisitorRecord | undefined>;
   recentVisitors(siteId: string, since: number, limit: number): Promise<VisitorRecord[]>;
+  getVisitors(visitorIds: string[]): Promise<VisitorRecord[]>;
+  setVisitorTag(visitorId: string, tag: VisitorTag | null): Promise<VisitorRecord | undefined>;
+  setVisitorCustom(visitorId: string, custom: Record<string, string>): Promise<void>;
+  /** Sets the hostname only while the visitor's address is still `ip`. */
+  setVisitorHostname(visitorId: string, ip: string, hostname: string): Promise<void>;
+  pageViews(visitorId: string, limit: number): Promise<StoredPageView[]>;
+  addNote(note: VisitorNote): Promise<void>;
+  notes(visitorId: string, limit: number): Promise<VisitorNote[]>;
+  visitorChats(visitorId: string, limit: number): Promise<ChatRecord[]>;
+  /** Applies counter changes once per stream batch (`batchId`): a retried batch adds nothing twice. */
+  addReportCounts(siteId: string, deltas: ReportDelta[], batchId: string): Promise<void>;
+  reportCounters(siteId: string, fromDay: string, toDay: string): Promise<ReportCounter[]>;
 
   getOperator(operatorId: string): Promise<OperatorRecord | undefined>;
   putOperator(op: OperatorRecord): Promise<void>;
@@ -62,16 +117,20 @@ export interface Store {
   siteOperators(siteId: string): Promise<OperatorRecord[]>;
   setOperatorStatus(operatorId: string, status: OperatorStatus): Promise<OperatorRecord>;
   changeOperatorConnections(operatorId: string, delta: number): Promise<OperatorRecord | undefined>;
+  setOperatorPreferences(operatorId: string, preferences: OperatorPreferences): Promise<OperatorRecord>;
 
   putTicket(ticket: string, operatorId: string, siteId: string, expiresAt: number): Promise<void>;
   /** Deletes the ticket and returns it if it existed and had not expired at `now`. */
   consumeTicket(ticket: string, now: number): Promise<{ operatorId: string; siteId: string } | undefined>;
 
-  getSettings(siteId: string): Promise<WidgetSettings | undefined>;
+  /** What was saved; defaults for the rest are the core's business (settings.ts). */
+  getSettings(siteId: string): Promise<{ widget?: Partial<WidgetSettings>; console?: Partial<ConsoleSettings> }>;
+  putConsoleSettings(siteId: string, settings: ConsoleSettings): Promise<void>;
 
   /** Creates a queued chat and points the visitor at it, unless the visitor already has an open chat. */
   createChat(chat: ChatRecord): Promise<{ created: true; chat: ChatRecord } | { created: false; openChatId: string }>;
   getChat(chatId: string): Promise<ChatRecord | undefined>;
+  getChats(chatIds: string[]): Promise<ChatRecord[]>;
   chatsByStatus(siteId: string, status: ChatStatus, limit: number): Promise<ChatRecord[]>;
   /** One conditional write: succeeds only while the chat is queued. */
   claimChat(chatId: string, operator: { id: string; name: string }, at: number): Promise<ChatRecord | undefined>;

@@ -1,5 +1,15 @@
 /** Domain records as the core sees them. Storage shape is the adapter's business. */
-import type { ChatStatus, OperatorRef, OperatorStatus } from '../protocol/index.js';
+import type {
+  ChatStatus,
+  ConsoleSettings,
+  OperatorPreferences,
+  OperatorRef,
+  OperatorStatus,
+  VisitorClient,
+  VisitorGeo,
+  VisitorTag,
+  WidgetSettings,
+} from '../protocol/index.js';
 
 export type Role = 'visitor' | 'operator';
 
@@ -17,6 +27,17 @@ export interface ConnectionRecord {
   connectedAt: number;
   /** Page views sent on this connection; the first one is answered with `welcome`. */
   views: number;
+  /** What the `$connect` request told about the visitor (headers are only seen at connect). */
+  enrichment?: Enrichment;
+}
+
+/** Everything learnt from the connect request: address, place, browser, language. */
+export interface Enrichment {
+  ip?: string;
+  geo?: VisitorGeo;
+  client?: VisitorClient;
+  /** From Accept-Language; the page view's navigator.language wins when given. */
+  lang?: string;
 }
 
 export interface VisitorRecord {
@@ -29,13 +50,28 @@ export interface VisitorRecord {
   pageViews: number;
   url: string;
   title: string;
+  /** External referrer of the current visit. */
   referrer?: string;
+  searchEngine?: string;
+  searchQuery?: string;
   lang?: string;
+  visitStart: number;
   pageSince: number;
   custom?: Record<string, string>;
   openChatId?: string;
-  /** Open sockets of this visitor (several tabs); 0 means departed. */
+  /** Open sockets of this visitor (several tabs); 0 means departed (after the grace period). */
   connections: number;
+  tag?: VisitorTag;
+  notes?: number;
+  ip?: string;
+  hostname?: string;
+  geo?: VisitorGeo;
+  client?: VisitorClient;
+  screen?: { w: number; h: number };
+  /** Last time the visitor took part in a chat (for the "chatted / invited" status). */
+  lastChatAt?: number;
+  /** Last time the visitor was invited (invitations issue). */
+  invitedAt?: number;
 }
 
 export interface OperatorRecord {
@@ -47,6 +83,16 @@ export interface OperatorRecord {
   status: OperatorStatus;
   disabled: boolean;
   connections: number;
+  departments?: string[];
+  /** Member of a silent department: never offered chats, sees only their own chats' visitors. */
+  silent?: boolean;
+  preferences?: OperatorPreferences;
+}
+
+/** A site's settings, with defaults for whatever was never set. */
+export interface SiteSettings {
+  widget: WidgetSettings;
+  console: ConsoleSettings;
 }
 
 /** connectionId → who holds it: 'v' for the visitor, or the operator id. */
@@ -65,6 +111,8 @@ export interface ChatRecord {
   endedBy?: 'visitor' | 'operator' | 'system';
   /** Highest message seq assigned. */
   seq: number;
+  /** Who wrote the last visitor/operator message: drives "waiting for response" statuses. */
+  lastFrom?: 'visitor' | 'operator';
   conns: ChatConnections;
   declinedBy: string[];
 }

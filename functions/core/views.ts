@@ -1,13 +1,7 @@
 /** Turn domain records into the protocol's views. */
-import type { ChatSummary, OperatorProfile, VisitorRow, WidgetSettings } from '../protocol/index.js';
+import type { ChatSummary, OperatorProfile, VisitorRow } from '../protocol/index.js';
 import type { ChatRecord, OperatorRecord, VisitorRecord } from './types.js';
-
-export const DEFAULT_WIDGET_SETTINGS: WidgetSettings = {
-  greeting: 'Hi! How can we help you today?',
-  color: '#2563eb',
-  position: 'right',
-  lang: 'en',
-};
+import { visitorPresence, visitorStatus } from './visitor-status.js';
 
 export function chatSummary(chat: ChatRecord, queuePosition?: number): ChatSummary {
   return {
@@ -25,30 +19,56 @@ export function chatSummary(chat: ChatRecord, queuePosition?: number): ChatSumma
   };
 }
 
-export function visitorRow(v: VisitorRecord, chat?: ChatRecord): VisitorRow {
-  const presence = v.connections <= 0 ? 'departed' : v.openChatId ? 'chatting' : 'browsing';
+export interface RowContext {
+  now: number;
+  graceMs: number;
+}
+
+export function visitorRow(v: VisitorRecord, chat: ChatRecord | undefined, ctx: RowContext): VisitorRow {
+  const open = chat && chat.chatId === v.openChatId ? chat : undefined;
   return {
     visitorId: v.visitorId,
     ...(v.name ? { name: v.name } : {}),
-    presence,
+    presence: visitorPresence(v, open, ctx.now, ctx.graceMs),
+    connections: Math.max(0, v.connections),
+    status: visitorStatus(v, open),
+    ...(v.tag ? { tag: v.tag } : {}),
     returning: v.visits > 1,
     visits: v.visits,
     pageViews: v.pageViews,
     url: v.url,
     title: v.title,
     ...(v.referrer ? { referrer: v.referrer } : {}),
+    ...(v.searchEngine ? { searchEngine: v.searchEngine } : {}),
+    ...(v.searchQuery ? { searchQuery: v.searchQuery } : {}),
     ...(v.lang ? { lang: v.lang } : {}),
     firstSeen: v.firstSeen,
     lastSeen: v.lastSeen,
+    visitStart: v.visitStart ?? v.firstSeen,
     pageSince: v.pageSince,
+    ...(v.ip ? { ip: v.ip } : {}),
+    ...(v.hostname ? { hostname: v.hostname } : {}),
+    ...(v.geo ? { geo: v.geo } : {}),
+    ...(v.client ? { client: v.client } : {}),
+    ...(v.screen ? { screen: v.screen } : {}),
     ...(v.openChatId ? { chatId: v.openChatId } : {}),
-    ...(chat && chat.chatId === v.openChatId ? { chatStatus: chat.status } : {}),
+    ...(open ? { chatStatus: open.status, chatOperatorIds: open.operators.map((o) => o.id) } : {}),
     ...(v.custom ? { custom: v.custom } : {}),
+    notes: v.notes ?? 0,
   };
 }
 
 export function operatorProfile(op: OperatorRecord): OperatorProfile {
-  return { id: op.operatorId, name: op.name, email: op.email, role: op.role, status: op.status };
+  return {
+    id: op.operatorId,
+    name: op.name,
+    email: op.email,
+    role: op.role,
+    status: op.status,
+    departments: op.departments ?? [],
+    silent: op.silent ?? false,
+    preferences: { newVisitorSound: true, ...op.preferences },
+  };
 }
 
 /** The display name of a sender as the chat knows it (visitor name, operator name). */

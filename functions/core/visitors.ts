@@ -1,49 +1,72 @@
-/** Page views: tracking, the visitor's welcome, and the live row operators see. */
-
-import type { VisitorWelcome } from '../protocol/index.js';
-import type { PageViewFrame } from '../protocol/schemas.js';
+/**
+ * Visitors: page views and what is known about a visitor, the welcome, custom information,
+ * tags and notes, and the details an operator opens. Grid rows reach operator consoles through
+ * the table's stream (grid-stream.ts), coalesced, never from here.
+ */
+import type { VisitorDetails, VisitorNote, VisitorWelcome, VisitSummary } from '../protocol/index.js';
+import { LIMITS } from '../protocol/limits.js';
+import type { NoteVisitorFrame, PageViewFrame, TagVisitorFrame, VisitorInfoFrame } from '../protocol/schemas.js';
 import { type Caller, withReqId } from './context.js';
-import { deliver, deliverToOperators } from './delivery.js';
-import { ForbiddenError } from './errors.js';
+import { deliver } from './delivery.js';
+import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
 import type { Deps } from './ports.js';
-import { chatSummary, DEFAULT_WIDGET_SETTINGS, visitorRow } from './views.js';
+import { searchFromReferrer } from './search-referrer.js';
+import { siteSettings } from './settings.js';
+import type { Identity, OperatorRecord, VisitorRecord } from './types.js';
+import { chatSummary, visitorRow } from './views.js';
 
 /** A visitor seen again after this long starts a new visit. */
 export const VISIT_GAP_MS = 30 * 60 * 1000;
 /** At most this many messages travel in a welcome; the widget fills older gaps with `sync`. */
 export const WELCOME_MESSAGES = 200;
 
+function hostOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
 export async function recordPageView(deps: Deps, caller: Caller, frame: PageViewFrame): Promise<void> {
   const { identity } = caller;
   if (identity.role !== 'visitor') throw new ForbiddenError('only visitors send page views');
   const now = deps.clock.now();
-  const views = await deps.store.countConnectionView(caller.connectionId);
-  const first = views === 1;
-  const before = first ? await deps.store.getVisitor(identity.visitorId) : undefined;
+  const conn = await deps.store.countConnectionView(caller.connectionId);
+  const first = !conn || conn.views === 1;
+  const [settings, before] = await Promise.all([
+    siteSettings(deps, identity.siteId),
+    first ? deps.store.getVisitor(identity.visitorId) : Promise.resolve(undefined),
+  ]);
+  // A new visit: a new visitor, or one back after a gap (a page navigation is not a new visit).
+  const newVisit = first && (!before || (before.connections <= 0 && now - before.lastSeen > VISIT_GAP_MS));
+  // The visit's referrer is the external page that brought the visitor, not our own previous page.
+  const external = frame.referrer && hostOf(frame.referrer) !== hostOf(frame.url) ? frame.referrer : undefined;
+  const search = newVisit ? searchFromReferrer(external) : undefined;
   const visitor = await deps.store.recordPageView({
     siteId: identity.siteId,
     visitorId: identity.visitorId,
     url: frame.url,
     title: frame.title,
-    ...(frame.referrer ? { referrer: frame.referrer } : {}),
     ...(frame.lang ? { lang: frame.lang } : {}),
+    ...(frame.screen ? { screen: frame.screen } : {}),
     ...(frame.custom ? { custom: frame.custom } : {}),
     at: now,
-    newVisit: first && (!before || before.connections <= 0) && (!before || now - before.lastSeen > VISIT_GAP_MS),
+    newVisit,
+    ...(newVisit && external ? { referrer: external } : {}),
+    ...(search ? { search } : {}),
+    ...(first && conn?.enrichment ? { enrichment: conn.enrichment } : {}),
+    retentionDays: settings.console.retentionDays,
   });
-  let counted = visitor;
-  if (first) counted = (await deps.store.changeVisitorConnections(identity.visitorId, 1, now)) ?? visitor;
+  if (!first) return;
 
+  const counted = (await deps.store.changeVisitorConnections(identity.visitorId, 1, now)) ?? visitor;
   const chat = counted.openChatId ? await deps.store.getChat(counted.openChatId) : undefined;
   const openChat = chat && chat.status !== 'ended' ? chat : undefined;
-
-  await deliverToOperators(deps, identity.siteId, { type: 'visitor', visitor: visitorRow(counted, openChat) });
-
-  if (!first) return;
   if (openChat) await deps.store.attachConnections(openChat.chatId, { [caller.connectionId]: 'v' });
-  const [operators, settings, messages] = await Promise.all([
+  const [operators, messages] = await Promise.all([
     deps.store.siteOperators(identity.siteId),
-    deps.store.getSettings(identity.siteId),
     openChat
       ? deps.store.messagesAfter(openChat.chatId, Math.max(0, openChat.seq - WELCOME_MESSAGES), WELCOME_MESSAGES)
       : [],
@@ -54,9 +77,124 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
     visitorId: identity.visitorId,
     visitorToken: deps.tokens.sign(identity.siteId, identity.visitorId),
     returning: counted.visits > 1 || identity.returning,
-    operatorsOnline: operators.filter((o) => o.status === 'online' && !o.disabled && o.connections > 0).length,
+    operatorsOnline: operators.filter((o) => o.status === 'online' && !o.disabled && !o.silent && o.connections > 0)
+      .length,
     ...(openChat ? { chat: { ...chatSummary(openChat), messages } } : {}),
-    widget: settings ?? DEFAULT_WIDGET_SETTINGS,
+    widget: settings.widget,
+    chatBlocked: counted.tag === 'unwelcome',
   };
   await deliver(deps, [caller.connectionId], withReqId(welcome, caller.reqId));
+}
+
+/** `parley('set', {...})`: merged into the visitor's custom information, within the limits. */
+export async function updateVisitorInfo(deps: Deps, caller: Caller, frame: VisitorInfoFrame): Promise<void> {
+  const { identity } = caller;
+  if (identity.role !== 'visitor') throw new ForbiddenError('only visitors send visitor-info');
+  const visitor = await deps.store.getVisitor(identity.visitorId);
+  if (!visitor) throw new BadRequestError('send a page-view first');
+  const merged = { ...visitor.custom, ...frame.custom };
+  if (Object.keys(merged).length > LIMITS.customFields) {
+    throw new BadRequestError(`at most ${LIMITS.customFields} custom fields per visitor`);
+  }
+  await deps.store.setVisitorCustom(identity.visitorId, merged);
+  await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'visitor-info' }, caller.reqId));
+}
+
+/** An operator of the site, enabled; the visitor must belong to the same site. */
+async function operatorAndVisitor(
+  deps: Deps,
+  identity: Identity,
+  visitorId: string,
+): Promise<{ op: OperatorRecord; visitor: VisitorRecord }> {
+  if (identity.role !== 'operator') throw new ForbiddenError('only operators may do that');
+  const [op, visitor] = await Promise.all([
+    deps.store.getOperator(identity.operatorId),
+    deps.store.getVisitor(visitorId),
+  ]);
+  if (!op || op.disabled) throw new ForbiddenError('this operator is disabled');
+  if (!visitor || visitor.siteId !== identity.siteId) throw new NotFoundError('no such visitor');
+  return { op, visitor };
+}
+
+export async function tagVisitor(deps: Deps, caller: Caller, frame: TagVisitorFrame): Promise<void> {
+  await operatorAndVisitor(deps, caller.identity, frame.visitorId);
+  await deps.store.setVisitorTag(frame.visitorId, frame.tag);
+  // Every console sees the new tag through the stream's coalesced row update.
+  await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'tag-visitor' }, caller.reqId));
+}
+
+export async function noteVisitor(deps: Deps, caller: Caller, frame: NoteVisitorFrame): Promise<void> {
+  const { op } = await operatorAndVisitor(deps, caller.identity, frame.visitorId);
+  const note: VisitorNote = {
+    id: deps.ids.next(),
+    visitorId: frame.visitorId,
+    text: frame.text.trim(),
+    operatorId: op.operatorId,
+    operatorName: op.name,
+    at: deps.clock.now(),
+  };
+  await deps.store.addNote(note);
+  const others = (await deps.store.operatorConnections(op.siteId))
+    .map((c) => c.connectionId)
+    .filter((id) => id !== caller.connectionId);
+  await deliver(deps, others, { type: 'visitor-note', note });
+  await deliver(deps, [caller.connectionId], withReqId({ type: 'visitor-note' as const, note }, caller.reqId));
+}
+
+/** Page views grouped into visits: a gap of VISIT_GAP_MS or more starts a new one. */
+export function groupVisits(
+  views: { url: string; referrer?: string; at: number; durationMs: number }[],
+): VisitSummary[] {
+  const visits: VisitSummary[] = [];
+  let current: VisitSummary | undefined;
+  let lastEnd = Number.NEGATIVE_INFINITY;
+  for (const v of views) {
+    if (!current || v.at - lastEnd >= VISIT_GAP_MS) {
+      current = { start: v.at, end: v.at, pages: 0, entryUrl: v.url, ...(v.referrer ? { referrer: v.referrer } : {}) };
+      visits.push(current);
+    }
+    current.pages += 1;
+    current.end = v.at + v.durationMs;
+    lastEnd = current.end;
+  }
+  return visits;
+}
+
+export const DETAIL_PAGE_VIEWS = 500;
+
+/** Everything known about one visitor, for the console's info panel. */
+export async function visitorDetails(deps: Deps, op: OperatorRecord, visitorId: string): Promise<VisitorDetails> {
+  const visitor = await deps.store.getVisitor(visitorId);
+  if (!visitor || visitor.siteId !== op.siteId) throw new NotFoundError('no such visitor');
+  const [settings, stored, chats, notes] = await Promise.all([
+    siteSettings(deps, op.siteId),
+    deps.store.pageViews(visitorId, DETAIL_PAGE_VIEWS),
+    deps.store.visitorChats(visitorId, 100),
+    deps.store.notes(visitorId, 200),
+  ]);
+  const now = deps.clock.now();
+  const ordered = [...stored].sort((a, b) => a.at - b.at);
+  const pageViews = ordered.map((pv, i) => {
+    const next = ordered[i + 1];
+    // Time on a page: until the next view in the same visit, else until the visitor was last seen.
+    const end =
+      next && next.at - pv.at < VISIT_GAP_MS
+        ? next.at
+        : Math.max(pv.at, i === ordered.length - 1 ? visitor.lastSeen : pv.at);
+    return {
+      url: pv.url,
+      title: pv.title,
+      ...(pv.referrer ? { referrer: pv.referrer } : {}),
+      at: pv.at,
+      durationMs: end - pv.at,
+    };
+  });
+  const open = chats.find((c) => c.chatId === visitor.openChatId);
+  return {
+    visitor: visitorRow(visitor, open, { now, graceMs: settings.console.departedGraceMs }),
+    pageViews,
+    visits: groupVisits(pageViews),
+    chats: chats.map((c) => chatSummary(c)),
+    notes,
+  };
 }

@@ -4,10 +4,21 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { output, ZodMiniType } from 'zod/mini';
 import { log } from '../adapters/log.js';
 import { BadRequestError, describeError, ForbiddenError, NotFoundError } from '../core/errors.js';
-import { issueTicket, type OperatorClaims, operatorFromClaims } from '../core/operators.js';
+import {
+  issueTicket,
+  type OperatorClaims,
+  operatorFromClaims,
+  updateConsoleSettings,
+  updatePreferences,
+} from '../core/operators.js';
+import { reportRange, siteReport } from '../core/reports.js';
+import { siteSettings } from '../core/settings.js';
 import { operatorProfile } from '../core/views.js';
+import { visitorDetails } from '../core/visitors.js';
+import { preferencesSchema, settingsSchema } from '../protocol/schemas.js';
 import { loadDeps } from './deps.js';
 
 const SITE_ID = process.env.SITE_ID || 'demo';
@@ -18,6 +29,25 @@ function json(statusCode: number, body: unknown): APIGatewayProxyResultV2 {
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     body: JSON.stringify(body),
   };
+}
+
+function parseJson<S extends ZodMiniType>(body: string | undefined, schema: S): output<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(body ?? '');
+  } catch (cause) {
+    throw new BadRequestError('the body must be JSON', { cause });
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    throw new BadRequestError(
+      parsed.error.issues
+        .slice(0, 3)
+        .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+        .join('; '),
+    );
+  }
+  return parsed.data;
 }
 
 function claimsOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): OperatorClaims {
@@ -55,6 +85,21 @@ export const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGateway
         const chat = await deps.store.getChat(chatId);
         if (!chat || chat.siteId !== op.siteId) throw new NotFoundError('no such chat');
         return json(200, { chatId, messages: await deps.store.messagesAfter(chatId, after, 500) });
+      }
+      if (route === 'GET /api/visitors/{visitorId}') {
+        return json(200, await visitorDetails(deps, op, event.pathParameters?.visitorId ?? ''));
+      }
+      if (route === 'GET /api/reports') {
+        const q = event.queryStringParameters ?? {};
+        const range = reportRange(q.from, q.to, deps.clock.now());
+        return json(200, await siteReport(deps, op.siteId, range.from, range.to));
+      }
+      if (route === 'PUT /api/me/preferences') {
+        return json(200, await updatePreferences(deps, op, parseJson(event.body, preferencesSchema)));
+      }
+      if (route === 'GET /api/settings') return json(200, (await siteSettings(deps, op.siteId)).console);
+      if (route === 'PUT /api/settings') {
+        return json(200, await updateConsoleSettings(deps, op, parseJson(event.body, settingsSchema)));
       }
       throw new NotFoundError(`no route ${route}`);
     } catch (err) {

@@ -74,10 +74,14 @@ describe('a chat from request to end', () => {
     const page = await visitorPage(stack, { url: 'https://shop.example/product', title: 'Blue Kettle' });
     const visitorId = String(page.welcome.visitorId);
     expect(page.welcome.operatorsOnline).toBe(2);
+    // Rows arrive coalesced through the table's stream.
     const row = await dana.ws.next(
-      (f) => f.type === 'visitor' && (f.visitor as { visitorId: string }).visitorId === visitorId,
+      (f) => f.type === 'visitors' && (f.visitors as { visitorId: string }[]).some((v) => v.visitorId === visitorId),
     );
-    expect(row.visitor).toMatchObject({ presence: 'browsing', title: 'Blue Kettle' });
+    expect((row.visitors as { visitorId: string }[]).find((v) => v.visitorId === visitorId)).toMatchObject({
+      presence: 'browsing',
+      title: 'Blue Kettle',
+    });
 
     // Live Help: queued with a position, offered to every online operator.
     const queued = await page.ws.request({ action: 'chat-request', name: 'Ann' });

@@ -71,6 +71,7 @@ describe('chat writes', () => {
       title: 'X',
       at: now,
       newVisit: true,
+      retentionDays: 90,
     });
     const created = await store.createChat({
       chatId: 'chat-1',
@@ -127,6 +128,7 @@ describe('chat writes', () => {
       title: 'X',
       at: now,
       newVisit: true,
+      retentionDays: 90,
     });
     await store.createChat({
       chatId: 'race',

@@ -25,9 +25,9 @@ export class WsClient {
     });
   }
 
-  static open(url: string): Promise<WsClient> {
+  static open(url: string, headers?: Record<string, string>): Promise<WsClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(url, headers ? { headers } : {});
       socket.once('open', () => resolve(new WsClient(socket)));
       socket.once('unexpected-response', (_req, res) => reject(new Error(`refused with HTTP ${res.statusCode}`)));
       socket.once('error', reject);
@@ -127,14 +127,69 @@ export async function operatorSession(
 /** A visitor page: connect, page-view, welcome. */
 export async function visitorPage(
   stack: LocalStack,
-  page: { url?: string; title?: string; vt?: string } = {},
+  page: {
+    url?: string;
+    title?: string;
+    vt?: string;
+    referrer?: string;
+    headers?: Record<string, string>;
+    extra?: Record<string, unknown>;
+  } = {},
 ): Promise<{ ws: WsClient; welcome: Frame }> {
   const vt = page.vt ? `&vt=${encodeURIComponent(page.vt)}` : '';
-  const ws = await WsClient.open(`${stack.wsUrl}?role=visitor&site=${stack.siteId}${vt}`);
+  const ws = await WsClient.open(`${stack.wsUrl}?role=visitor&site=${stack.siteId}${vt}`, page.headers);
   const welcome = await ws.request({
     action: 'page-view',
     url: page.url ?? 'https://shop.example/',
     title: page.title ?? 'Home',
+    ...(page.referrer ? { referrer: page.referrer } : {}),
+    ...page.extra,
   });
   return { ws, welcome };
+}
+
+/** The HTTP API as the console calls it. */
+export async function api<T = Record<string, unknown>>(
+  stack: LocalStack,
+  idToken: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${idToken}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** The latest row of a visitor among the `visitors` frames a console received. */
+export function latestRow(ws: WsClient, visitorId: string): Record<string, unknown> | undefined {
+  for (let i = ws.frames.length - 1; i >= 0; i--) {
+    const f = ws.frames[i]!;
+    if (f.type !== 'visitors') continue;
+    const row = (f.visitors as Record<string, unknown>[]).find((v) => v.visitorId === visitorId);
+    if (row) return row;
+  }
+  return undefined;
+}
+
+/** Waits until a console's latest row for the visitor satisfies `test`. */
+export async function waitForRow(
+  ws: WsClient,
+  visitorId: string,
+  test: (row: Record<string, unknown>) => boolean,
+  timeoutMs = 8000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = latestRow(ws, visitorId);
+    if (row && test(row)) return row;
+    if (Date.now() > deadline) throw new Error(`row of ${visitorId} never matched; last: ${JSON.stringify(row)}`);
+    await ws.collect(50);
+  }
 }

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { pageKey, reportDeltas, rowFrames } from '../../functions/core/grid-stream.js';
+import { reportRange } from '../../functions/core/reports.js';
+import { groupVisits } from '../../functions/core/visitors.js';
+import type { VisitorRow } from '../../functions/protocol/index.js';
+
+const day = Date.UTC(2026, 10, 22, 10);
+const profile = (extra: Record<string, unknown>) => ({
+  siteId: 'demo',
+  visitorId: 'V1',
+  visits: 1,
+  pageViews: 1,
+  url: 'https://shop.example/',
+  visitStart: day,
+  pageSince: day,
+  ...extra,
+});
+
+describe('report counters from the stream', () => {
+  it('counts a page view and, for the first of a visit, an entry page and a visit', () => {
+    const out = reportDeltas({
+      eventName: 'INSERT',
+      pk: 'VIS#V1',
+      sk: 'PV#1',
+      newImage: { siteId: 'demo', url: 'https://shop.example/pricing?utm_source=x#top', at: day, entry: true },
+    });
+    expect(out?.deltas).toEqual([
+      {
+        day: '2026-11-22',
+        key: 'PAGE#https://shop.example/pricing',
+        url: 'https://shop.example/pricing',
+        field: 'views',
+        delta: 1,
+      },
+      { day: '2026-11-22', key: 'DAY', field: 'pageViews', delta: 1 },
+      {
+        day: '2026-11-22',
+        key: 'ENTRY#https://shop.example/pricing',
+        url: 'https://shop.example/pricing',
+        field: 'visits',
+        delta: 1,
+      },
+      { day: '2026-11-22', key: 'DAY', field: 'visits', delta: 1 },
+    ]);
+  });
+
+  it('moves the visit’s exit page along as the visitor browses', () => {
+    const out = reportDeltas({
+      eventName: 'MODIFY',
+      pk: 'VIS#V1',
+      sk: 'PROFILE',
+      oldImage: profile({}),
+      newImage: profile({ pageViews: 2, url: 'https://shop.example/pricing', pageSince: day + 1000 }),
+    });
+    expect(out?.deltas).toEqual([
+      {
+        day: '2026-11-22',
+        key: 'EXIT#https://shop.example/',
+        url: 'https://shop.example/',
+        field: 'visits',
+        delta: -1,
+      },
+      {
+        day: '2026-11-22',
+        key: 'EXIT#https://shop.example/pricing',
+        url: 'https://shop.example/pricing',
+        field: 'visits',
+        delta: 1,
+      },
+    ]);
+  });
+
+  it('counts a visitor once a day, and a new visit’s landing page as its exit so far', () => {
+    const first = reportDeltas({ eventName: 'INSERT', pk: 'VIS#V1', sk: 'PROFILE', newImage: profile({}) });
+    expect(first?.deltas).toContainEqual({ day: '2026-11-22', key: 'DAY', field: 'visitors', delta: 1 });
+    expect(first?.deltas).toContainEqual({
+      day: '2026-11-22',
+      key: 'EXIT#https://shop.example/',
+      url: 'https://shop.example/',
+      field: 'visits',
+      delta: 1,
+    });
+    const sameDay = reportDeltas({
+      eventName: 'MODIFY',
+      pk: 'VIS#V1',
+      sk: 'PROFILE',
+      oldImage: profile({}),
+      newImage: profile({ connections: 0 }),
+    });
+    expect(sameDay).toBeUndefined();
+  });
+
+  it('ignores removals and items of other kinds', () => {
+    expect(reportDeltas({ eventName: 'REMOVE', pk: 'VIS#V1', sk: 'PROFILE', oldImage: profile({}) })).toBeUndefined();
+    expect(
+      reportDeltas({ eventName: 'MODIFY', pk: 'CHAT#C', sk: 'META', newImage: { siteId: 'demo' } }),
+    ).toBeUndefined();
+  });
+
+  it('keys pages by origin and path', () => {
+    expect(pageKey('https://a.example/x/?q=1#h')).toBe('https://a.example/x/');
+    expect(pageKey('not a url')).toBe('not a url');
+  });
+});
+
+describe('coalesced frames', () => {
+  it('keeps every frame under API Gateway’s 32 KB and loses no row', () => {
+    const rows = Array.from(
+      { length: 300 },
+      (_, i) => ({ visitorId: `V${i}`, title: 'x'.repeat(400) }) as unknown as VisitorRow,
+    );
+    const frames = rowFrames(rows);
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames)
+      expect(Buffer.byteLength(JSON.stringify({ type: 'visitors', visitors: f }))).toBeLessThan(32 * 1024);
+    expect(frames.flat().map((r) => r.visitorId)).toEqual(rows.map((r) => r.visitorId));
+  });
+});
+
+describe('visits and report ranges', () => {
+  it('groups page views into visits at a 30-minute gap', () => {
+    const views = [
+      { url: '/a', at: 0, durationMs: 60_000 },
+      { url: '/b', at: 60_000, durationMs: 10_000 },
+      { url: '/c', at: 60_000 + 10_000 + 31 * 60_000, durationMs: 5_000 },
+    ];
+    expect(groupVisits(views)).toEqual([
+      { start: 0, end: 70_000, pages: 2, entryUrl: '/a' },
+      { start: views[2]!.at, end: views[2]!.at + 5_000, pages: 1, entryUrl: '/c' },
+    ]);
+  });
+
+  it('defaults to the last 7 days and refuses bad ranges', () => {
+    expect(reportRange(undefined, undefined, day)).toEqual({ from: '2026-11-16', to: '2026-11-22' });
+    expect(() => reportRange('2026-11-22', '2026-11-01', day)).toThrow(/after/);
+    expect(() => reportRange('yesterday', undefined, day)).toThrow(/YYYY-MM-DD/);
+    expect(() => reportRange('2024-01-01', '2026-01-01', day)).toThrow(/at most/);
+  });
+});

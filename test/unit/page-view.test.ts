@@ -1,0 +1,96 @@
+/** The page-view use case against stubbed ports: visits, referrers and search queries. */
+import { describe, expect, it, vi } from 'vitest';
+import type { Deps, PageViewInput, Store } from '../../functions/core/ports.js';
+import type { VisitorRecord } from '../../functions/core/types.js';
+import { recordPageView, VISIT_GAP_MS } from '../../functions/core/visitors.js';
+
+const NOW = Date.UTC(2026, 10, 22, 12);
+
+function harness(before: Partial<VisitorRecord> | undefined, views = 1) {
+  const recorded: PageViewInput[] = [];
+  const visitor: VisitorRecord = {
+    visitorId: 'V1',
+    siteId: 'site-pv',
+    firstSeen: 0,
+    lastSeen: NOW,
+    visits: 1,
+    pageViews: 1,
+    url: '',
+    title: '',
+    visitStart: NOW,
+    pageSince: NOW,
+    connections: 1,
+  };
+  const store = {
+    countConnectionView: vi.fn(async () => ({
+      connectionId: 'c',
+      role: 'visitor',
+      siteId: 'site-pv',
+      connectedAt: 0,
+      views,
+    })),
+    getVisitor: vi.fn(async () => (before ? { ...visitor, ...before } : undefined)),
+    getSettings: vi.fn(async () => ({})),
+    recordPageView: vi.fn(async (input: PageViewInput) => {
+      recorded.push(input);
+      return visitor;
+    }),
+    changeVisitorConnections: vi.fn(async () => visitor),
+    siteOperators: vi.fn(async () => []),
+    getChat: vi.fn(async () => undefined),
+  } as unknown as Store;
+  const deps: Deps = {
+    store,
+    notifier: { send: vi.fn(async () => []) },
+    clock: { now: () => NOW },
+    ids: { next: () => 'id' },
+    tokens: { sign: () => 'token', verify: () => undefined },
+  };
+  return { deps, recorded };
+}
+
+const caller = {
+  identity: { role: 'visitor' as const, siteId: 'site-pv', visitorId: 'V1', returning: true },
+  connectionId: 'c',
+};
+const frame = (extra: Record<string, unknown> = {}) =>
+  ({ action: 'page-view', url: 'https://shop.example/lamps', title: 'Lamps', ...extra }) as never;
+
+describe('page views', () => {
+  it('starts a new visit for a visitor back after the gap, with the search that brought them', async () => {
+    const { deps, recorded } = harness({ connections: 0, lastSeen: NOW - VISIT_GAP_MS - 1 });
+    await recordPageView(deps, caller, frame({ referrer: 'https://duckduckgo.com/?q=desk+lamp' }));
+    expect(recorded[0]).toMatchObject({
+      newVisit: true,
+      referrer: 'https://duckduckgo.com/?q=desk+lamp',
+      search: { engine: 'DuckDuckGo', query: 'desk lamp' },
+    });
+  });
+
+  it('does not start a new visit for a page navigation (another socket a moment later)', async () => {
+    const { deps, recorded } = harness({ connections: 0, lastSeen: NOW - 2_000 });
+    await recordPageView(deps, caller, frame({ referrer: 'https://shop.example/' }));
+    expect(recorded[0]?.newVisit).toBe(false);
+    expect(recorded[0]?.referrer).toBeUndefined();
+  });
+
+  it('does not start a new visit while another tab is open', async () => {
+    const { deps, recorded } = harness({ connections: 1, lastSeen: NOW - VISIT_GAP_MS - 1 });
+    await recordPageView(deps, caller, frame());
+    expect(recorded[0]?.newVisit).toBe(false);
+  });
+
+  it('treats our own pages as no referrer for a brand-new visitor', async () => {
+    const { deps, recorded } = harness(undefined);
+    await recordPageView(deps, caller, frame({ referrer: 'https://shop.example/' }));
+    expect(recorded[0]).toMatchObject({ newVisit: true });
+    expect(recorded[0]?.referrer).toBeUndefined();
+  });
+
+  it('keeps the visit on later page views of the same socket (single-page apps)', async () => {
+    const { deps, recorded } = harness({ connections: 1 }, 2);
+    await recordPageView(deps, caller, frame({ spa: true }));
+    expect(recorded[0]?.newVisit).toBe(false);
+    expect(deps.notifier.send).not.toHaveBeenCalled();
+  });
+});

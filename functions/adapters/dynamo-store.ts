@@ -178,86 +178,106 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
     async getVisitor(visitorId) {
       return strip<VisitorRecord>(await get(keys.visitor(visitorId)));
     },
-    async recordPageView(input) {
+    async trackPageView(input) {
       const ttl = epochS(input.at) + input.retentionDays * DAY_S;
-      const names: Record<string, string> = { '#url': 'url', '#title': 'title', '#ttl': 'ttl' };
-      const values: Item = {
-        ':site': input.siteId,
-        ':vid': input.visitorId,
-        ':url': input.url,
-        ':title': input.title,
-        ':at': input.at,
-        ':one': 1,
-        ':zero': 0,
-        ':visit': input.newVisit ? 1 : 0,
-        ':gpk': keys.siteVisitorsIndex(input.siteId),
-        ':gsk': `${pad(input.at)}#${input.visitorId}`,
-        ':ttl': ttl,
+      const changes: Item = {
+        siteId: input.siteId,
+        visitorId: input.visitorId,
+        url: input.url,
+        title: input.title,
+        lastSeen: input.at,
+        pageSince: input.at,
+        gsi1pk: keys.siteVisitorsIndex(input.siteId),
+        gsi1sk: `${pad(input.at)}#${input.visitorId}`,
+        ttl,
       };
-      const sets = [
-        'siteId = :site',
-        'visitorId = :vid',
-        '#url = :url',
-        '#title = :title',
-        'lastSeen = :at',
-        'pageSince = :at',
-        'firstSeen = if_not_exists(firstSeen, :at)',
-        'gsi1pk = :gpk',
-        'gsi1sk = :gsk',
-        '#ttl = :ttl',
-      ];
+      const lang = input.lang ?? input.enrichment?.lang;
+      if (lang) changes.lang = lang;
+      if (input.screen) changes.screen = input.screen;
+      if (input.custom) changes.custom = input.custom;
+      if (input.enrichment?.ip) changes.ip = input.enrichment.ip;
+      if (input.enrichment?.geo) changes.geo = input.enrichment.geo;
+      if (input.enrichment?.client) changes.client = input.enrichment.client;
+      const names: Record<string, string> = {};
+      const values: Item = { ':one': 1, ':conn': input.firstOnConnection ? 1 : 0, ':zero': 0, ':at': input.at };
+      const sets = Object.entries(changes).map(([k, v], i) => {
+        names[`#a${i}`] = k;
+        values[`:a${i}`] = v;
+        return `#a${i} = :a${i}`;
+      });
+      sets.push('firstSeen = if_not_exists(firstSeen, :at)', 'visitStart = if_not_exists(visitStart, :at)');
+      // A new address gets its hostname resolved again (off the hot path, by the stream).
+      const remove = input.enrichment?.ip ? ' REMOVE hostname' : '';
+      const out = await db.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.visitor(input.visitorId),
+          UpdateExpression: `SET ${sets.join(', ')}${remove} ADD pageViews :one, connections :conn, visits :zero`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          // The item before: the core decides from it whether this page view began a new visit.
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const old = alive(out.Attributes);
+      const before = strip<VisitorRecord>(old);
+      const after: VisitorRecord = {
+        ...(before ?? {}),
+        ...(changes as unknown as VisitorRecord),
+        firstSeen: before?.firstSeen ?? input.at,
+        visitStart: before?.visitStart ?? input.at,
+        pageViews: (before?.pageViews ?? 0) + 1,
+        connections: (before?.connections ?? 0) + (input.firstOnConnection ? 1 : 0),
+        visits: before?.visits ?? 0,
+      };
+      if (input.enrichment?.ip) delete after.hostname;
+      return { ...(before ? { before } : {}), after: strip<VisitorRecord>(after as unknown as Item)! };
+    },
+    async startVisit(visitorId, visit) {
+      const names: Record<string, string> = {};
+      const values: Item = { ':one': 1, ':at': visit.at };
+      const sets = ['visitStart = :at'];
       const removes: string[] = [];
-      const set = (attr: string, value: unknown) => {
-        const n = `#a${sets.length}`;
-        const v = `:a${sets.length}`;
-        names[n] = attr;
-        values[v] = value;
-        sets.push(`${n} = ${v}`);
-      };
-      if (input.newVisit) {
-        set('visitStart', input.at);
-        // The visit's own referrer and search, or none: an old visit's must not linger.
-        if (input.referrer) set('referrer', input.referrer);
-        else removes.push('referrer');
-        if (input.search) set('searchEngine', input.search.engine);
-        else removes.push('searchEngine');
-        if (input.search?.query) set('searchQuery', input.search.query);
-        else removes.push('searchQuery');
-      } else {
-        sets.push('visitStart = if_not_exists(visitStart, :at)');
+      const fields: [string, string | undefined][] = [
+        ['referrer', visit.referrer],
+        ['searchEngine', visit.search?.engine],
+        ['searchQuery', visit.search?.query],
+      ];
+      for (const [i, [field, value]] of fields.entries()) {
+        names[`#f${i}`] = field;
+        if (value) {
+          values[`:f${i}`] = value;
+          sets.push(`#f${i} = :f${i}`);
+        } else removes.push(`#f${i}`);
       }
-      if (input.lang) set('lang', input.lang);
-      else if (input.enrichment?.lang) set('lang', input.enrichment.lang);
-      if (input.screen) set('screen', input.screen);
-      if (input.custom) set('custom', input.custom);
-      if (input.enrichment?.ip) {
-        set('ip', input.enrichment.ip);
-        removes.push('hostname'); // resolved again for the new address (off the hot path)
-      }
-      if (input.enrichment?.geo) set('geo', input.enrichment.geo);
-      if (input.enrichment?.client) set('client', input.enrichment.client);
       const out = await update({
-        Key: keys.visitor(input.visitorId),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD pageViews :one, visits :visit, connections :zero`,
+        Key: keys.visitor(visitorId),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD visits :one`,
+        ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       });
+      if (!out) throw new Error(`visitor ${visitorId} does not exist`);
+      return strip<VisitorRecord>(out)!;
+    },
+    async putPageView(pv) {
       await db.send(
         new PutCommand({
           TableName,
           Item: {
-            ...keys.pageView(input.visitorId, input.at, String(out?.pageViews ?? 0)),
-            siteId: input.siteId,
-            url: input.url,
-            title: input.title,
-            ...(input.newVisit ? { entry: true } : {}),
-            ...(input.newVisit && input.referrer ? { referrer: input.referrer } : {}),
-            at: input.at,
-            ttl,
+            ...keys.pageView(pv.visitorId, pv.at, String(pv.n)),
+            siteId: pv.siteId,
+            url: pv.url,
+            title: pv.title,
+            ...(pv.entry ? { entry: true } : {}),
+            ...(pv.referrer ? { referrer: pv.referrer } : {}),
+            ...(pv.prevUrl ? { prevUrl: pv.prevUrl } : {}),
+            visitStart: pv.visitStart,
+            at: pv.at,
+            ttl: epochS(pv.at) + pv.retentionDays * DAY_S,
           },
         }),
       );
-      return strip<VisitorRecord>(out)!;
     },
     async changeVisitorConnections(visitorId, delta, at) {
       const out = await update({

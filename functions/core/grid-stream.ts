@@ -52,9 +52,17 @@ export function reportDeltas(change: ChangeRecord): { siteId: string; deltas: Re
     const page = pageKey(String(img.url));
     deltas.push({ day, key: `PAGE#${page}`, url: page, field: 'views', delta: 1 });
     deltas.push({ day, key: 'DAY', field: 'pageViews', delta: 1 });
+    // Exit pages: the last page of each visit. A visit's first page is its exit so far; each
+    // further page moves the exit along (counted on the day the visit began).
+    const visitDay = utcDay(Number(img.visitStart ?? img.at));
     if (img.entry) {
       deltas.push({ day, key: `ENTRY#${page}`, url: page, field: 'visits', delta: 1 });
       deltas.push({ day, key: 'DAY', field: 'visits', delta: 1 });
+      deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
+    } else if (typeof img.prevUrl === 'string' && pageKey(img.prevUrl) !== page) {
+      const prev = pageKey(img.prevUrl);
+      deltas.push({ day: visitDay, key: `EXIT#${prev}`, url: prev, field: 'visits', delta: -1 });
+      deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
     }
     return { siteId, deltas };
   }
@@ -65,17 +73,17 @@ export function reportDeltas(change: ChangeRecord): { siteId: string; deltas: Re
   if (!before || utcDay(before.pageSince) !== utcDay(now.pageSince)) {
     deltas.push({ day: utcDay(now.pageSince), key: 'DAY', field: 'visitors', delta: 1 });
   }
-  // Exit pages: the last page of each visit. Each new page moves the visit's exit along.
-  const visitDay = utcDay(now.visitStart ?? now.pageSince);
-  const page = pageKey(now.url);
-  if (!before || now.visits > before.visits) {
-    deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
-  } else if (now.pageViews > before.pageViews && pageKey(before.url) !== page) {
-    const old = pageKey(before.url);
-    deltas.push({ day: visitDay, key: `EXIT#${old}`, url: old, field: 'visits', delta: -1 });
-    deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
-  }
   return deltas.length ? { siteId, deltas } : undefined;
+}
+
+/**
+ * A chat change matters to the grid only if it changes a row: its status, its operators, or who
+ * wrote last (the waiting-for-response statuses). A message that keeps the same writer does not.
+ */
+export function rowRelevant(c: ChangeRecord): boolean {
+  if (!c.oldImage || !c.newImage) return true;
+  const pick = (i: Record<string, unknown>) => JSON.stringify([i.status, i.lastFrom, i.operatorIds ?? i.operators]);
+  return pick(c.oldImage) !== pick(c.newImage);
 }
 
 /** Rows into frames under the API Gateway frame size. */
@@ -112,7 +120,7 @@ export async function processChanges(
     if (counted) counters.set(counted.siteId, [...(counters.get(counted.siteId) ?? []), ...counted.deltas]);
     if (c.sk === 'PROFILE' && c.pk.startsWith('VIS#') && c.newImage) {
       visitors.set(String(c.newImage.visitorId), c.newImage as unknown as VisitorRecord);
-    } else if (c.sk === 'META' && c.pk.startsWith('CHAT#') && c.newImage) {
+    } else if (c.sk === 'META' && c.pk.startsWith('CHAT#') && c.newImage && rowRelevant(c)) {
       changedChats.set(String(c.newImage.chatId), c.newImage as unknown as ChatRecord);
     }
   }

@@ -29,14 +29,34 @@ export interface PageViewInput {
   screen?: { w: number; h: number };
   custom?: Record<string, string>;
   at: number;
-  /** The first page view of a new visit: counts a visit and sets the visit's referrer. */
-  newVisit: boolean;
-  /** Set with a new visit: the external referrer and the search it came from. */
-  referrer?: string;
-  search?: { engine: string; query?: string };
-  /** From the connect request, on the first page view of a connection. */
+  /** The first page view of a socket: one more open connection, and the connect request's enrichment. */
+  firstOnConnection: boolean;
   enrichment?: Enrichment;
   /** Visitor profile and page history expire this long after the last view. */
+  retentionDays: number;
+}
+
+export interface VisitStart {
+  at: number;
+  /** The external referrer and the search it came from, or none (an old visit's must not linger). */
+  referrer?: string;
+  search?: { engine: string; query?: string };
+}
+
+export interface PageViewItem {
+  siteId: string;
+  visitorId: string;
+  url: string;
+  title: string;
+  at: number;
+  /** The first page of a visit (entry page in reports). */
+  entry: boolean;
+  referrer?: string;
+  /** The previous page of the same visit (reports move the visit's exit page from it). */
+  prevUrl?: string;
+  visitStart: number;
+  /** The visitor's page view count, to keep page-view keys unique. */
+  n: number;
   retentionDays: number;
 }
 
@@ -93,7 +113,11 @@ export interface Store {
   visitorConnections(visitorId: string): Promise<ConnectionRecord[]>;
 
   getVisitor(visitorId: string): Promise<VisitorRecord | undefined>;
-  recordPageView(input: PageViewInput): Promise<VisitorRecord>;
+  /** One write: the page, presence and enrichment; returns the visitor before and after it. */
+  trackPageView(input: PageViewInput): Promise<{ before?: VisitorRecord; after: VisitorRecord }>;
+  /** Only on the first page view of a visit: counts the visit and sets its referrer. */
+  startVisit(visitorId: string, visit: VisitStart): Promise<VisitorRecord>;
+  putPageView(pv: PageViewItem): Promise<void>;
   /** Adds `delta` to the visitor's open-connection count; returns the record after. */
   changeVisitorConnections(visitorId: string, delta: number, at: number): Promise<VisitorRecord | undefined>;
   recentVisitors(siteId: string, since: number, limit: number): Promise<VisitorRecord[]>;

@@ -107,11 +107,17 @@ function queryOf(url: URL, params: readonly string[]): string | undefined {
 /** Collapses whitespace, drops control characters and caps the length. */
 function clean(value: string | null): string | undefined {
   if (!value) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const text = value
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const text = withoutControlCharacters(value).replace(/\s+/g, ' ').trim();
   if (!text) return undefined;
   return [...text].slice(0, MAX_SEARCH_QUERY_LENGTH).join('');
+}
+
+/** Replaces C0 control characters and DEL with spaces. */
+function withoutControlCharacters(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    out += code < 0x20 || code === 0x7f ? ' ' : ch;
+  }
+  return out;
 }

@@ -35,16 +35,9 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
   const now = deps.clock.now();
   const conn = await deps.store.countConnectionView(caller.connectionId);
   const first = !conn || conn.views === 1;
-  const [settings, before] = await Promise.all([
-    siteSettings(deps, identity.siteId),
-    first ? deps.store.getVisitor(identity.visitorId) : Promise.resolve(undefined),
-  ]);
-  // A new visit: a new visitor, or one back after a gap (a page navigation is not a new visit).
-  const newVisit = first && (!before || (before.connections <= 0 && now - before.lastSeen > VISIT_GAP_MS));
-  // The visit's referrer is the external page that brought the visitor, not our own previous page.
-  const external = frame.referrer && hostOf(frame.referrer) !== hostOf(frame.url) ? frame.referrer : undefined;
-  const search = newVisit ? searchFromReferrer(external) : undefined;
-  const visitor = await deps.store.recordPageView({
+  const settings = await siteSettings(deps, identity.siteId);
+  const retentionDays = settings.console.retentionDays;
+  const tracked = await deps.store.trackPageView({
     siteId: identity.siteId,
     visitorId: identity.visitorId,
     url: frame.url,
@@ -53,15 +46,39 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
     ...(frame.screen ? { screen: frame.screen } : {}),
     ...(frame.custom ? { custom: frame.custom } : {}),
     at: now,
-    newVisit,
-    ...(newVisit && external ? { referrer: external } : {}),
-    ...(search ? { search } : {}),
+    firstOnConnection: first,
     ...(first && conn?.enrichment ? { enrichment: conn.enrichment } : {}),
-    retentionDays: settings.console.retentionDays,
+    retentionDays,
+  });
+  const before = tracked.before;
+  // A new visit: a new visitor, or one back after a gap (a page navigation is not a new visit).
+  const newVisit = first && (!before || (before.connections <= 0 && now - before.lastSeen > VISIT_GAP_MS));
+  let counted = tracked.after;
+  // The visit's referrer is the external page that brought the visitor, not our own previous page.
+  const external = frame.referrer && hostOf(frame.referrer) !== hostOf(frame.url) ? frame.referrer : undefined;
+  if (newVisit) {
+    const search = searchFromReferrer(external);
+    counted = await deps.store.startVisit(identity.visitorId, {
+      at: now,
+      ...(external ? { referrer: external } : {}),
+      ...(search ? { search } : {}),
+    });
+  }
+  await deps.store.putPageView({
+    siteId: identity.siteId,
+    visitorId: identity.visitorId,
+    url: frame.url,
+    title: frame.title,
+    at: now,
+    entry: newVisit,
+    ...(newVisit && external ? { referrer: external } : {}),
+    ...(!newVisit && before?.url ? { prevUrl: before.url } : {}),
+    visitStart: newVisit ? now : counted.visitStart,
+    n: counted.pageViews,
+    retentionDays,
   });
   if (!first) return;
 
-  const counted = (await deps.store.changeVisitorConnections(identity.visitorId, 1, now)) ?? visitor;
   const chat = counted.openChatId ? await deps.store.getChat(counted.openChatId) : undefined;
   const openChat = chat && chat.status !== 'ended' ? chat : undefined;
   if (openChat) await deps.store.attachConnections(openChat.chatId, { [caller.connectionId]: 'v' });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { managementClient } from '../../functions/adapters/connection-notifier.js';
 import { documentClient } from '../../functions/adapters/dynamo-client.js';
 import { RequestCounter } from '../../functions/adapters/request-counter.js';
+import { createDynamoStore } from '../../functions/adapters/dynamo-store.js';
 import { ROOT, startLocalStack } from '../../local/stack.js';
 import { operatorSession, visitorPage, type WsClient } from '../support/clients.js';
 
@@ -27,7 +28,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
-  const stack = await startLocalStack({ quiet: true });
+  const invocations = new Map<string, number>();
+  const stack = await startLocalStack({
+    quiet: true,
+    onInvoke: (entry) => invocations.set(entry, (invocations.get(entry) ?? 0) + 1),
+  });
   const ddb = new RequestCounter().attach(documentClient());
   const posts = new RequestCounter().attach(managementClient(process.env.WS_CALLBACK_URL!));
 
@@ -112,6 +117,8 @@ async function main() {
     for (const p of pairs) await p.visitor.close();
   }
 
+  const pageViews = await pageViewBench(stack, ddb, posts, invocations, operators);
+
   for (const o of operators) await o.close();
   await stack.stop();
   const out = {
@@ -120,9 +127,76 @@ async function main() {
     messagesPerChat: MESSAGES_PER_CHAT,
     operators: OPERATORS,
     results,
+    pageViews,
   };
   writeFileSync(join(ROOT, 'test', 'bench', 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log('\nwritten to test/bench/results.json');
+}
+
+/**
+ * Page views: BROWSERS visitors each load PAGES pages one after another (a full page load: new
+ * socket with the visitor token, page-view, welcome, close), with OPERATORS consoles watching.
+ * Counts DynamoDB requests, posts and Lambda invocations per page view, the stream's included,
+ * and checks that every page view was stored.
+ */
+async function pageViewBench(
+  stack: Awaited<ReturnType<typeof startLocalStack>>,
+  ddb: RequestCounter,
+  posts: RequestCounter,
+  invocations: Map<string, number>,
+  consoles: WsClient[],
+) {
+  const BROWSERS = Number(process.env.BENCH_BROWSERS ?? 20);
+  const PAGES = Number(process.env.BENCH_PAGES ?? 10);
+  await stack.stream.idle();
+  ddb.reset();
+  posts.reset();
+  invocations.clear();
+  const framesBefore = consoles.map((c) => c.frames.length);
+  const started = performance.now();
+  const visitorIds = await Promise.all(
+    Array.from({ length: BROWSERS }, async (_, b) => {
+      let vt: string | undefined;
+      let id = '';
+      for (let p = 0; p < PAGES; p++) {
+        const page = await visitorPage(stack, {
+          url: `https://shop.example/bench/${b}/${p}`,
+          title: `Bench page ${p}`,
+          ...(vt ? { vt } : {}),
+        });
+        vt = String(page.welcome.visitorToken);
+        id = String(page.welcome.visitorId);
+        await page.ws.close();
+      }
+      return id;
+    }),
+  );
+  const elapsed = performance.now() - started;
+  await new Promise((r) => setTimeout(r, 500));
+  await stack.stream.idle();
+  const total = BROWSERS * PAGES;
+  // No page view lost: every one is in the visitor's history.
+  const store = createDynamoStore(documentClient(), stack.tableName, { now: () => Date.now() });
+  const stored = (await Promise.all(visitorIds.map((id) => store.pageViews(id, 1000)))).reduce((n, l) => n + l.length, 0);
+  const gridFrames = consoles.reduce((n, c, i) => n + c.frames.slice(framesBefore[i]).filter((f) => f.type === 'visitors').length, 0);
+  const out = {
+    browsers: BROWSERS,
+    pageViews: total,
+    stored,
+    pageViewsPerSecond: Math.round(total / (elapsed / 1000)),
+    ddbRequestsPerPageView: Number((ddb.total() / total).toFixed(2)),
+    lambdaInvocationsPerPageView: Number(([...invocations.values()].reduce((a, b) => a + b, 0) / total).toFixed(2)),
+    postsPerPageView: Number((posts.total() / total).toFixed(2)),
+    gridFramesPerConsolePerPageView: Number((gridFrames / consoles.length / total).toFixed(3)),
+    invocationsByFunction: Object.fromEntries(invocations),
+    ddbByCommand: Object.fromEntries(ddb.counts),
+  };
+  console.log(
+    `\npage views: ${out.pageViewsPerSecond}/s sustained with ${consoles.length} consoles, ${stored}/${total} stored, ` +
+      `DynamoDB/view ${out.ddbRequestsPerPageView}, Lambda/view ${out.lambdaInvocationsPerPageView}, ` +
+      `posts/view ${out.postsPerPageView}, grid frames per console per view ${out.gridFramesPerConsolePerPageView}`,
+  );
+  return out;
 }
 
 await main();

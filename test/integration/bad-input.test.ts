@@ -31,6 +31,9 @@ afterAll(async () => {
 
 /** Storage as it matters here: everything but presence bookkeeping of sockets opening and closing. */
 async function durableState() {
+  // Let the stream finish what earlier steps began (report counters are written asynchronously).
+  await new Promise((r) => setTimeout(r, 50));
+  await stack.stream.idle();
   const items = await tableSnapshot(stack);
   return items
     .filter((i) => !String(i.pk).startsWith('CONN#'))

@@ -64,13 +64,13 @@ describe('expiry on read', () => {
 
 describe('chat writes', () => {
   it('assigns consecutive seqs and refuses a duplicate clientMsgId', async () => {
-    await store.recordPageView({
+    await store.trackPageView({
       siteId: 'demo',
       visitorId: 'V1',
       url: 'https://x.test/',
       title: 'X',
       at: now,
-      newVisit: true,
+      firstOnConnection: true,
       retentionDays: 90,
     });
     const created = await store.createChat({
@@ -121,13 +121,13 @@ describe('chat writes', () => {
   });
 
   it('lets exactly one of many concurrent claims win', async () => {
-    await store.recordPageView({
+    await store.trackPageView({
       siteId: 'demo',
       visitorId: 'V2',
       url: 'https://x.test/',
       title: 'X',
       at: now,
-      newVisit: true,
+      firstOnConnection: true,
       retentionDays: 90,
     });
     await store.createChat({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pageKey, reportDeltas, rowFrames } from '../../functions/core/grid-stream.js';
+import { pageKey, reportDeltas, rowFrames, rowRelevant } from '../../functions/core/grid-stream.js';
 import { reportRange } from '../../functions/core/reports.js';
 import { groupVisits } from '../../functions/core/visitors.js';
 import type { VisitorRow } from '../../functions/protocol/index.js';
@@ -17,75 +17,68 @@ const profile = (extra: Record<string, unknown>) => ({
 });
 
 describe('report counters from the stream', () => {
-  it('counts a page view and, for the first of a visit, an entry page and a visit', () => {
+  it('counts a page view and, for the first of a visit, an entry page, a visit and the exit so far', () => {
     const out = reportDeltas({
       eventName: 'INSERT',
       pk: 'VIS#V1',
       sk: 'PV#1',
-      newImage: { siteId: 'demo', url: 'https://shop.example/pricing?utm_source=x#top', at: day, entry: true },
-    });
-    expect(out?.deltas).toEqual([
-      {
-        day: '2026-11-22',
-        key: 'PAGE#https://shop.example/pricing',
-        url: 'https://shop.example/pricing',
-        field: 'views',
-        delta: 1,
+      newImage: {
+        siteId: 'demo',
+        url: 'https://shop.example/pricing?utm_source=x#top',
+        at: day,
+        visitStart: day,
+        entry: true,
       },
+    });
+    const pricing = 'https://shop.example/pricing';
+    expect(out?.deltas).toEqual([
+      { day: '2026-11-22', key: `PAGE#${pricing}`, url: pricing, field: 'views', delta: 1 },
       { day: '2026-11-22', key: 'DAY', field: 'pageViews', delta: 1 },
-      {
-        day: '2026-11-22',
-        key: 'ENTRY#https://shop.example/pricing',
-        url: 'https://shop.example/pricing',
-        field: 'visits',
-        delta: 1,
-      },
+      { day: '2026-11-22', key: `ENTRY#${pricing}`, url: pricing, field: 'visits', delta: 1 },
       { day: '2026-11-22', key: 'DAY', field: 'visits', delta: 1 },
+      { day: '2026-11-22', key: `EXIT#${pricing}`, url: pricing, field: 'visits', delta: 1 },
     ]);
   });
 
-  it('moves the visit’s exit page along as the visitor browses', () => {
+  it('moves the visit’s exit page along as the visitor browses, on the day the visit began', () => {
     const out = reportDeltas({
-      eventName: 'MODIFY',
+      eventName: 'INSERT',
       pk: 'VIS#V1',
-      sk: 'PROFILE',
-      oldImage: profile({}),
-      newImage: profile({ pageViews: 2, url: 'https://shop.example/pricing', pageSince: day + 1000 }),
-    });
-    expect(out?.deltas).toEqual([
-      {
-        day: '2026-11-22',
-        key: 'EXIT#https://shop.example/',
-        url: 'https://shop.example/',
-        field: 'visits',
-        delta: -1,
-      },
-      {
-        day: '2026-11-22',
-        key: 'EXIT#https://shop.example/pricing',
+      sk: 'PV#2',
+      newImage: {
+        siteId: 'demo',
         url: 'https://shop.example/pricing',
-        field: 'visits',
-        delta: 1,
+        prevUrl: 'https://shop.example/',
+        at: day + 86_400_000,
+        visitStart: day,
       },
-    ]);
-  });
-
-  it('counts a visitor once a day, and a new visit’s landing page as its exit so far', () => {
-    const first = reportDeltas({ eventName: 'INSERT', pk: 'VIS#V1', sk: 'PROFILE', newImage: profile({}) });
-    expect(first?.deltas).toContainEqual({ day: '2026-11-22', key: 'DAY', field: 'visitors', delta: 1 });
-    expect(first?.deltas).toContainEqual({
+    });
+    expect(out?.deltas).toContainEqual({
       day: '2026-11-22',
       key: 'EXIT#https://shop.example/',
       url: 'https://shop.example/',
       field: 'visits',
+      delta: -1,
+    });
+    expect(out?.deltas).toContainEqual({
+      day: '2026-11-22',
+      key: 'EXIT#https://shop.example/pricing',
+      url: 'https://shop.example/pricing',
+      field: 'visits',
       delta: 1,
     });
+    expect(out?.deltas).toContainEqual({ day: '2026-11-23', key: 'DAY', field: 'pageViews', delta: 1 });
+  });
+
+  it('counts a visitor once a day', () => {
+    const first = reportDeltas({ eventName: 'INSERT', pk: 'VIS#V1', sk: 'PROFILE', newImage: profile({}) });
+    expect(first?.deltas).toEqual([{ day: '2026-11-22', key: 'DAY', field: 'visitors', delta: 1 }]);
     const sameDay = reportDeltas({
       eventName: 'MODIFY',
       pk: 'VIS#V1',
       sk: 'PROFILE',
       oldImage: profile({}),
-      newImage: profile({ connections: 0 }),
+      newImage: profile({ connections: 0, pageViews: 2, pageSince: day + 5000 }),
     });
     expect(sameDay).toBeUndefined();
   });
@@ -100,6 +93,52 @@ describe('report counters from the stream', () => {
   it('keys pages by origin and path', () => {
     expect(pageKey('https://a.example/x/?q=1#h')).toBe('https://a.example/x/');
     expect(pageKey('not a url')).toBe('not a url');
+  });
+});
+
+describe('chat changes that matter to the grid', () => {
+  const chat = (extra: Record<string, unknown>) => ({
+    chatId: 'C',
+    status: 'active',
+    lastFrom: 'visitor',
+    operatorIds: ['a'],
+    seq: 1,
+    ...extra,
+  });
+  it('skips a message that keeps the same writer', () => {
+    expect(
+      rowRelevant({ eventName: 'MODIFY', pk: 'CHAT#C', sk: 'META', oldImage: chat({}), newImage: chat({ seq: 2 }) }),
+    ).toBe(false);
+  });
+  it('keeps a change of writer, status or operators', () => {
+    expect(
+      rowRelevant({
+        eventName: 'MODIFY',
+        pk: 'CHAT#C',
+        sk: 'META',
+        oldImage: chat({}),
+        newImage: chat({ lastFrom: 'operator' }),
+      }),
+    ).toBe(true);
+    expect(
+      rowRelevant({
+        eventName: 'MODIFY',
+        pk: 'CHAT#C',
+        sk: 'META',
+        oldImage: chat({}),
+        newImage: chat({ status: 'ended' }),
+      }),
+    ).toBe(true);
+    expect(
+      rowRelevant({
+        eventName: 'MODIFY',
+        pk: 'CHAT#C',
+        sk: 'META',
+        oldImage: chat({}),
+        newImage: chat({ operatorIds: ['b'] }),
+      }),
+    ).toBe(true);
+    expect(rowRelevant({ eventName: 'INSERT', pk: 'CHAT#C', sk: 'META', newImage: chat({}) })).toBe(true);
   });
 });
 

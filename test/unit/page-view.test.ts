@@ -1,13 +1,14 @@
 /** The page-view use case against stubbed ports: visits, referrers and search queries. */
 import { describe, expect, it, vi } from 'vitest';
-import type { Deps, PageViewInput, Store } from '../../functions/core/ports.js';
+import type { Deps, PageViewInput, PageViewItem, Store, VisitStart } from '../../functions/core/ports.js';
 import type { VisitorRecord } from '../../functions/core/types.js';
 import { recordPageView, VISIT_GAP_MS } from '../../functions/core/visitors.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
 
 function harness(before: Partial<VisitorRecord> | undefined, views = 1) {
-  const recorded: PageViewInput[] = [];
+  const visits: VisitStart[] = [];
+  const pages: PageViewItem[] = [];
   const visitor: VisitorRecord = {
     visitorId: 'V1',
     siteId: 'site-pv',
@@ -29,13 +30,18 @@ function harness(before: Partial<VisitorRecord> | undefined, views = 1) {
       connectedAt: 0,
       views,
     })),
-    getVisitor: vi.fn(async () => (before ? { ...visitor, ...before } : undefined)),
     getSettings: vi.fn(async () => ({})),
-    recordPageView: vi.fn(async (input: PageViewInput) => {
-      recorded.push(input);
+    trackPageView: vi.fn(async (_input: PageViewInput) => ({
+      ...(before ? { before: { ...visitor, ...before } } : {}),
+      after: visitor,
+    })),
+    startVisit: vi.fn(async (_id: string, visit: VisitStart) => {
+      visits.push(visit);
       return visitor;
     }),
-    changeVisitorConnections: vi.fn(async () => visitor),
+    putPageView: vi.fn(async (pv: PageViewItem) => {
+      pages.push(pv);
+    }),
     siteOperators: vi.fn(async () => []),
     getChat: vi.fn(async () => undefined),
   } as unknown as Store;
@@ -46,7 +52,7 @@ function harness(before: Partial<VisitorRecord> | undefined, views = 1) {
     ids: { next: () => 'id' },
     tokens: { sign: () => 'token', verify: () => undefined },
   };
-  return { deps, recorded };
+  return { deps, visits, pages };
 }
 
 const caller = {
@@ -58,39 +64,43 @@ const frame = (extra: Record<string, unknown> = {}) =>
 
 describe('page views', () => {
   it('starts a new visit for a visitor back after the gap, with the search that brought them', async () => {
-    const { deps, recorded } = harness({ connections: 0, lastSeen: NOW - VISIT_GAP_MS - 1 });
+    const { deps, visits, pages } = harness({ connections: 0, lastSeen: NOW - VISIT_GAP_MS - 1 });
     await recordPageView(deps, caller, frame({ referrer: 'https://duckduckgo.com/?q=desk+lamp' }));
-    expect(recorded[0]).toMatchObject({
-      newVisit: true,
-      referrer: 'https://duckduckgo.com/?q=desk+lamp',
-      search: { engine: 'DuckDuckGo', query: 'desk lamp' },
-    });
+    expect(visits).toEqual([
+      {
+        at: NOW,
+        referrer: 'https://duckduckgo.com/?q=desk+lamp',
+        search: { engine: 'DuckDuckGo', query: 'desk lamp' },
+      },
+    ]);
+    expect(pages[0]).toMatchObject({ entry: true, referrer: 'https://duckduckgo.com/?q=desk+lamp' });
   });
 
   it('does not start a new visit for a page navigation (another socket a moment later)', async () => {
-    const { deps, recorded } = harness({ connections: 0, lastSeen: NOW - 2_000 });
+    const { deps, visits, pages } = harness({ connections: 0, lastSeen: NOW - 2_000 });
     await recordPageView(deps, caller, frame({ referrer: 'https://shop.example/' }));
-    expect(recorded[0]?.newVisit).toBe(false);
-    expect(recorded[0]?.referrer).toBeUndefined();
+    expect(visits).toEqual([]);
+    expect(pages[0]).toMatchObject({ entry: false });
+    expect(pages[0]?.referrer).toBeUndefined();
   });
 
   it('does not start a new visit while another tab is open', async () => {
-    const { deps, recorded } = harness({ connections: 1, lastSeen: NOW - VISIT_GAP_MS - 1 });
+    const { deps, visits } = harness({ connections: 1, lastSeen: NOW - VISIT_GAP_MS - 1 });
     await recordPageView(deps, caller, frame());
-    expect(recorded[0]?.newVisit).toBe(false);
+    expect(visits).toEqual([]);
   });
 
   it('treats our own pages as no referrer for a brand-new visitor', async () => {
-    const { deps, recorded } = harness(undefined);
+    const { deps, visits } = harness(undefined);
     await recordPageView(deps, caller, frame({ referrer: 'https://shop.example/' }));
-    expect(recorded[0]).toMatchObject({ newVisit: true });
-    expect(recorded[0]?.referrer).toBeUndefined();
+    expect(visits).toEqual([{ at: NOW }]);
   });
 
-  it('keeps the visit on later page views of the same socket (single-page apps)', async () => {
-    const { deps, recorded } = harness({ connections: 1 }, 2);
+  it('keeps the visit on later page views of the same socket (single-page apps), with no welcome', async () => {
+    const { deps, visits, pages } = harness({ connections: 1 }, 2);
     await recordPageView(deps, caller, frame({ spa: true }));
-    expect(recorded[0]?.newVisit).toBe(false);
+    expect(visits).toEqual([]);
+    expect(pages).toHaveLength(1);
     expect(deps.notifier.send).not.toHaveBeenCalled();
   });
 });

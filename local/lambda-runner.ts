@@ -4,9 +4,13 @@
  * as JSON (a fresh copy), and a context object carries the usual fields. Local stand-ins that invoke
  * Lambda functions (the scheduler, the event bus) address them by ARN.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+/** Which function is running (the benchmark attributes AWS requests to functions with it). */
+export const currentInvocation = new AsyncLocalStorage<string>();
 
 export type Invoke = (entryOrArn: string, event: unknown) => Promise<unknown>;
 type Handler = (event: unknown, context: unknown) => unknown;
@@ -83,7 +87,7 @@ export function createLambdaRunner(
     onInvoke?.(entry);
     const handler = await load(entry);
     const payload = event === undefined ? undefined : JSON.parse(JSON.stringify(event));
-    return handler(payload, lambdaContext(entry));
+    return currentInvocation.run(entry, () => handler(payload, lambdaContext(entry)));
   };
 }
 

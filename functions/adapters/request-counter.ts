@@ -14,11 +14,19 @@ type Middleware = (
 
 export class RequestCounter {
   readonly counts = new Map<string, number>();
+  /** Requests by the label of whoever sent them (e.g. the Lambda function), when a labeller is given. */
+  readonly byLabel = new Map<string, number>();
+
+  constructor(private readonly label?: () => string) {}
 
   attach(client: MiddlewareClient, prefix = ''): this {
     const count: Middleware = (next, context) => async (args) => {
       const name = `${prefix}${context.commandName ?? 'unknown'}`;
       this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+      if (this.label) {
+        const who = this.label();
+        this.byLabel.set(who, (this.byLabel.get(who) ?? 0) + 1);
+      }
       return next(args);
     };
     client.middlewareStack.add(count as never, { step: 'initialize', name: `parleyRequestCounter${prefix}` });
@@ -31,7 +39,12 @@ export class RequestCounter {
     return n;
   }
 
+  labelled(label: string): number {
+    return this.byLabel.get(label) ?? 0;
+  }
+
   reset(): void {
     this.counts.clear();
+    this.byLabel.clear();
   }
 }

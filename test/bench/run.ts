@@ -10,8 +10,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { managementClient } from '../../functions/adapters/connection-notifier.js';
 import { documentClient } from '../../functions/adapters/dynamo-client.js';
-import { RequestCounter } from '../../functions/adapters/request-counter.js';
 import { createDynamoStore } from '../../functions/adapters/dynamo-store.js';
+import { RequestCounter } from '../../functions/adapters/request-counter.js';
+import { STREAM_ENTRY } from '../../functions/handlers/routes.js';
+import { currentInvocation } from '../../local/lambda-runner.js';
 import { ROOT, startLocalStack } from '../../local/stack.js';
 import { operatorSession, visitorPage, type WsClient } from '../support/clients.js';
 
@@ -33,8 +35,9 @@ async function main() {
     quiet: true,
     onInvoke: (entry) => invocations.set(entry, (invocations.get(entry) ?? 0) + 1),
   });
-  const ddb = new RequestCounter().attach(documentClient());
-  const posts = new RequestCounter().attach(managementClient(process.env.WS_CALLBACK_URL!));
+  const byFunction = () => currentInvocation.getStore() ?? 'bench';
+  const ddb = new RequestCounter(byFunction).attach(documentClient());
+  const posts = new RequestCounter(byFunction).attach(managementClient(process.env.WS_CALLBACK_URL!));
 
   const operators: WsClient[] = [];
   for (let i = 0; i < OPERATORS; i++) {
@@ -84,6 +87,8 @@ async function main() {
     const messages = chats * MESSAGES_PER_CHAT;
     latencies.sort((a, b) => a - b);
     const perMessageDdb = ddb.total() / messages;
+    const requestPathDdb = ddb.labelled('chat-message') / messages;
+    const streamDdb = ddb.labelled(STREAM_ENTRY) / messages;
     const perMessagePosts = posts.total() / messages;
 
     // Saturation: the same chats, every one sending back to back.
@@ -102,7 +107,10 @@ async function main() {
       messageLatencyP50Ms: Number(percentile(latencies, 50).toFixed(1)),
       messageLatencyP99Ms: Number(percentile(latencies, 99).toFixed(1)),
       saturationMessagesPerSecond: Math.round(saturation),
-      ddbRequestsPerChatMessage: Number(perMessageDdb.toFixed(2)),
+      // The request path (the chat-message function) and, separately, the stream's share.
+      ddbRequestsPerChatMessage: Number(requestPathDdb.toFixed(2)),
+      streamDdbRequestsPerChatMessage: Number(streamDdb.toFixed(2)),
+      ddbRequestsPerChatMessageAll: Number(perMessageDdb.toFixed(2)),
       ddbScans: ddb.total((n) => n.startsWith('Scan')),
       postsPerChatMessage: Number(perMessagePosts.toFixed(2)),
       ddbByCommand: Object.fromEntries(ddb.counts),
@@ -111,7 +119,7 @@ async function main() {
     console.log(
       `${String(chats).padStart(4)} chats  ${String(row.offeredMessagesPerSecond).padStart(4)} msg/s offered  ` +
         `p50 ${String(row.messageLatencyP50Ms).padStart(6)} ms  p99 ${String(row.messageLatencyP99Ms).padStart(6)} ms  ` +
-        `DynamoDB/msg ${row.ddbRequestsPerChatMessage}  posts/msg ${row.postsPerChatMessage}  scans ${row.ddbScans}  ` +
+        `DynamoDB/msg ${row.ddbRequestsPerChatMessage} (+${row.streamDdbRequestsPerChatMessage} stream)  posts/msg ${row.postsPerChatMessage}  scans ${row.ddbScans}  ` +
         `saturation ${row.saturationMessagesPerSecond} msg/s`,
     );
     for (const p of pairs) await p.visitor.close();
@@ -177,14 +185,25 @@ async function pageViewBench(
   const total = BROWSERS * PAGES;
   // No page view lost: every one is in the visitor's history.
   const store = createDynamoStore(documentClient(), stack.tableName, { now: () => Date.now() });
-  const stored = (await Promise.all(visitorIds.map((id) => store.pageViews(id, 1000)))).reduce((n, l) => n + l.length, 0);
-  const gridFrames = consoles.reduce((n, c, i) => n + c.frames.slice(framesBefore[i]).filter((f) => f.type === 'visitors').length, 0);
+  const stored = (await Promise.all(visitorIds.map((id) => store.pageViews(id, 1000)))).reduce(
+    (n, l) => n + l.length,
+    0,
+  );
+  const gridFrames = consoles.reduce(
+    (n, c, i) => n + c.frames.slice(framesBefore[i]).filter((f) => f.type === 'visitors').length,
+    0,
+  );
   const out = {
     browsers: BROWSERS,
     pageViews: total,
     stored,
     pageViewsPerSecond: Math.round(total / (elapsed / 1000)),
-    ddbRequestsPerPageView: Number((ddb.total() / total).toFixed(2)),
+    // A full page load: the page-view function, and with connect, disconnect and the stream.
+    ddbRequestsPerPageView: Number((ddb.labelled('page-view') / total).toFixed(2)),
+    ddbRequestsPerPageLoad: Number((ddb.total() / total).toFixed(2)),
+    ddbRequestsPerPageLoadByFunction: Object.fromEntries(
+      [...ddb.byLabel].map(([k, v]) => [k, Number((v / total).toFixed(2))]),
+    ),
     lambdaInvocationsPerPageView: Number(([...invocations.values()].reduce((a, b) => a + b, 0) / total).toFixed(2)),
     postsPerPageView: Number((posts.total() / total).toFixed(2)),
     gridFramesPerConsolePerPageView: Number((gridFrames / consoles.length / total).toFixed(3)),
@@ -193,7 +212,7 @@ async function pageViewBench(
   };
   console.log(
     `\npage views: ${out.pageViewsPerSecond}/s sustained with ${consoles.length} consoles, ${stored}/${total} stored, ` +
-      `DynamoDB/view ${out.ddbRequestsPerPageView}, Lambda/view ${out.lambdaInvocationsPerPageView}, ` +
+      `DynamoDB/view ${out.ddbRequestsPerPageView} (page load in all ${out.ddbRequestsPerPageLoad}: ${JSON.stringify(out.ddbRequestsPerPageLoadByFunction)}), Lambda/view ${out.lambdaInvocationsPerPageView}, ` +
       `posts/view ${out.postsPerPageView}, grid frames per console per view ${out.gridFramesPerConsolePerPageView}`,
   );
   return out;

@@ -20,8 +20,9 @@ export interface ParleyDataProps {
 
 /**
  * Parley's single DynamoDB table (DESIGN §5): on-demand, generic `pk`/`sk` keys, one GSI,
- * TTL on `ttl` (assignments, invitation throttles, tickets, connections), point-in-time recovery
- * and encryption with the AWS-managed key.
+ * TTL on `ttl` (assignments, invitation throttles, tickets, connections), point-in-time recovery,
+ * encryption with the AWS-managed key, and a stream of new and old images (the visitor-stream
+ * function turns item changes into coalesced console updates, report counters and hostnames).
  */
 export class ParleyData extends Construct {
   /** The table. */
@@ -40,6 +41,7 @@ export class ParleyData extends Construct {
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       globalSecondaryIndexes: [
         {
           indexName: GSI1,

@@ -9,6 +9,7 @@ import { ParleyMail } from './mail.js';
 import { acknowledge } from './nag.js';
 import { RealtimeApi } from './realtime-api.js';
 import { ParleyScheduling } from './scheduling.js';
+import { VisitorStream } from './visitor-stream.js';
 
 export interface ParleyStackProps extends StackProps {
   /** Sender address of Parley's e-mail (context `parley:mailFrom`). */
@@ -27,7 +28,7 @@ export interface ParleyStackProps extends StackProps {
   readonly handlersDir?: string;
 }
 
-/** Parley in one stack: data, auth, the two APIs, hosting, scheduling and mail. */
+/** Parley in one stack: data and its stream, auth, the two APIs, hosting, scheduling and mail. */
 export class ParleyStack extends Stack {
   readonly data: ParleyData;
   readonly auth: ParleyAuth;
@@ -36,6 +37,7 @@ export class ParleyStack extends Stack {
   readonly hosting: ParleyHosting;
   readonly scheduling: ParleyScheduling;
   readonly mail: ParleyMail;
+  readonly visitorStream: VisitorStream;
   readonly visitorTokenSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: ParleyStackProps) {
@@ -63,6 +65,12 @@ export class ParleyStack extends Stack {
       visitorTokenSecret: this.visitorTokenSecret,
       handlersDir: props.handlersDir,
       accessLogs: props.wsAccessLogs ?? false,
+    });
+
+    this.visitorStream = new VisitorStream(this, 'VisitorStream', {
+      data: this.data,
+      realtime: this.realtime,
+      handlersDir: props.handlersDir,
     });
 
     this.httpApi = new ParleyHttpApi(this, 'HttpApi', {

@@ -71,6 +71,8 @@ export class RealtimeApi extends Construct {
   readonly authorizerFunction: ParleyFunction;
   /** Every route's function, by route key. */
   readonly functions: ReadonlyMap<string, ParleyFunction>;
+  /** ARN of this stage's connections in the management API (any method on `@connections/{id}`). */
+  readonly manageConnectionsArn: string;
 
   constructor(scope: Construct, id: string, props: RealtimeApiProps) {
     super(scope, id);
@@ -125,7 +127,7 @@ export class RealtimeApi extends Construct {
     this.callbackUrl = this.stage.callbackUrl;
     this.domainName = `${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
 
-    const manageConnectionsArn = stack.formatArn({
+    this.manageConnectionsArn = stack.formatArn({
       service: 'execute-api',
       resource: this.api.apiId,
       // any method (POST to send, GET to inspect, DELETE to close) on this stage's connections
@@ -161,21 +163,7 @@ export class RealtimeApi extends Construct {
         environment: { WS_CALLBACK_URL: this.callbackUrl },
       });
       grantTable(fn, props.data, 'readwrite');
-      if (!nonPosting.has(route.routeKey)) {
-        fn.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: 'ParleyManageConnections',
-            actions: ['execute-api:ManageConnections'],
-            resources: [manageConnectionsArn],
-          }),
-        );
-        acknowledgeWildcardResource(
-          fn,
-          manageConnectionsArn,
-          'Connection ids are only known at run time; the wildcard is limited to @connections/* of this API ' +
-            'and stage, the narrowest resource execute-api:ManageConnections supports.',
-        );
-      }
+      if (!nonPosting.has(route.routeKey)) this.grantManageConnections(fn);
       if (tokenRoutes.has(route.routeKey)) {
         grantVisitorTokenSecret(fn, props.visitorTokenSecret);
       }
@@ -206,6 +194,26 @@ export class RealtimeApi extends Construct {
           'Every route function logs to its own log group.',
       );
     }
+  }
+
+  /**
+   * Lets a function post to, inspect and close this stage's connections (and only those): the
+   * management API's `execute-api:ManageConnections` on `@connections/*` of this API and stage.
+   */
+  grantManageConnections(fn: ParleyFunction): void {
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ParleyManageConnections',
+        actions: ['execute-api:ManageConnections'],
+        resources: [this.manageConnectionsArn],
+      }),
+    );
+    acknowledgeWildcardResource(
+      fn,
+      this.manageConnectionsArn,
+      'Connection ids are only known at run time; the wildcard is limited to @connections/* of this API ' +
+        'and stage, the narrowest resource execute-api:ManageConnections supports.',
+    );
   }
 }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, isIP, type Socket } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -24,6 +24,11 @@ export interface GatewayOptions {
   idleTimeoutMs?: number;
   /** Runs a handler entry as Lambda would (local/lambda-runner.ts). */
   invoke: Invoke;
+  /**
+   * CloudFront viewer headers for an address, from MaxMind files (local/geoip.ts `openGeoIp`).
+   * Without it, or when it finds nothing (private addresses), labelled local values are used.
+   */
+  geoip?: (ip: string) => Record<string, string>;
 }
 
 interface Conn {
@@ -120,7 +125,7 @@ export class LocalGateway {
     const query = Object.fromEntries(url.searchParams);
     const headers = {
       ...Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-      ...viewerHeaders(req),
+      ...viewerHeaders(req, this.opts.geoip),
     };
     const pending = {
       id: `${randomBytes(9).toString('base64').replace(/[+/]/g, 'x')}=`,
@@ -382,13 +387,44 @@ export class LocalGateway {
 
 /**
  * The CloudFront viewer headers the `/ws` origin request policy forwards in AWS. Locally there is
- * no CloudFront, so the gateway adds them: the socket's address and labelled local values
- * ("ZZ" is the ISO code for an unknown country).
+ * no CloudFront, so the gateway adds them: the viewer's address, and its place from the MaxMind
+ * lookup when one is configured and finds the address, else labelled local values ("ZZ" is the
+ * ISO code for an unknown country). The viewer is the socket's peer or, when that peer is this
+ * machine and says it forwards for someone (a local reverse proxy or tunnel), the first
+ * `X-Forwarded-For` address. Every geo header is always set (empty when unknown), so a client
+ * cannot supply its own, just as CloudFront forwards only the allow-listed headers it sets.
  */
-function viewerHeaders(req: IncomingMessage): Record<string, string> {
-  const ip = req.socket.remoteAddress ?? '127.0.0.1';
-  return {
+export function viewerHeaders(
+  req: Pick<IncomingMessage, 'headers'> & { socket: Pick<Socket, 'remoteAddress' | 'remotePort'> },
+  geoip?: (ip: string) => Record<string, string>,
+): Record<string, string> {
+  const peer = req.socket.remoteAddress ?? '127.0.0.1';
+  const forwardedFor = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')[0]
+    ?.trim();
+  const ip = /^(?:127\.|::1$|::ffff:127\.)/.test(peer) && forwardedFor && isIP(forwardedFor) ? forwardedFor : peer;
+  const headers: Record<string, string> = {
     'cloudfront-viewer-address': `${ip}:${req.socket.remotePort ?? 0}`,
+    'cloudfront-viewer-country': '',
+    'cloudfront-viewer-country-region': '',
+    'cloudfront-viewer-city': '',
+    'cloudfront-viewer-postal-code': '',
+    'cloudfront-viewer-metro-code': '',
+    'cloudfront-viewer-time-zone': '',
+    'cloudfront-viewer-asn': '',
+    'x-parley-isp': '',
+  };
+  let found: Record<string, string> = {};
+  if (geoip) {
+    try {
+      found = geoip(ip);
+    } catch {
+      found = {};
+    }
+  }
+  if (Object.values(found).some(Boolean)) return { ...headers, ...found };
+  return {
+    ...headers,
     'cloudfront-viewer-country': 'ZZ',
     'cloudfront-viewer-country-region': 'LOCAL',
     'cloudfront-viewer-city': 'Localhost',

@@ -16,6 +16,7 @@ import { startDynamo } from './dynamo.js';
 import { type LocalStream, startLocalStream } from './dynamo-stream.js';
 import { type LocalEventBus, startLocalEventBus } from './event-bus.js';
 import { LocalGateway } from './gateway.js';
+import { openGeoIp } from './geoip.js';
 import { createLambdaRunner, localLambdaArn } from './lambda-runner.js';
 import { type LocalScheduler, startLocalScheduler } from './scheduler.js';
 import { startSes } from './ses.js';
@@ -36,6 +37,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   quiet?: boolean;
   idleTimeoutMs?: number;
+  /** MaxMind .mmdb files (City/Country and/or ASN) the gateway derives the viewer headers from. */
+  geoip?: string | readonly string[];
   /** The stream's batching window (Lambda's MaximumBatchingWindowInSeconds); 1 s like the CDK app. */
   streamWindowMs?: number;
   onInvoke?: (entry: string) => void;
@@ -94,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const scheduler = await startLocalScheduler({ invoke });
   const eventBus = await startLocalEventBus({ invoke, rules: [] });
 
+  const geoip = options.geoip?.length ? await openGeoIp(options.geoip) : undefined;
   let port = 0;
   const gateway = new LocalGateway({
     port: options.port ?? 0,
@@ -101,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cognito,
     ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     invoke,
+    ...(geoip ? { geoip } : {}),
     consoleConfig: () => ({
       region: 'local',
       userPoolId: cognito.userPoolId,

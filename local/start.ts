@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, startLocalStack } from './stack.js';
 
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, port: { type: 'string' } },
+  options: { data: { type: 'string' }, port: { type: 'string' }, geoip: { type: 'string', multiple: true } },
   allowPositionals: true,
 });
 const port = Number(values.port ?? process.env.PORT ?? 3000);
@@ -23,7 +23,11 @@ if (
   execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
 }
 
-const stack = await startLocalStack({ port, ...(values.data ? { dataDir: values.data } : {}) });
+const stack = await startLocalStack({
+  port,
+  ...(values.data ? { dataDir: values.data } : {}),
+  ...(values.geoip?.length ? { geoip: values.geoip } : {}),
+});
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(22)} ${value}`);
 console.log('\nParley is running locally.\n');
 line('Demo website', `${stack.url}/`);
@@ -35,6 +39,12 @@ line('HTTP API', `${stack.url}/api/`);
 line('Sent mail (SES)', `${stack.sesUrl}/`);
 line('Cognito stand-in', stack.cognitoUrl);
 line('DynamoDB (dynalite)', stack.dynamoEndpoint);
+line(
+  'Visitor geo',
+  values.geoip?.length
+    ? `MaxMind: ${values.geoip.join(', ')}`
+    : 'labelled local values (npm start -- --geoip GeoLite2-City.mmdb)',
+);
 line('Data', values.data ? `on disk in ${values.data}` : 'in memory (npm start -- --data .parley-data keeps it)');
 console.log('\nEmbed on a page:');
 console.log(`  <script async src="${stack.url}/widget/parley.js" data-site="${stack.siteId}"></script>\n`);

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_ROUTES, WS_ROUTES } from '../../functions/handlers/routes.js';
+import { HTTP_ROUTES, STREAM_KEY_FILTERS, WS_ROUTES } from '../../functions/handlers/routes.js';
 import { TABLE_ACTIONS } from '../../lib/function.js';
 import { WS_FORWARDED_HEADERS } from '../../lib/hosting.js';
 import type { ParleyStack } from '../../lib/parley-stack.js';
@@ -81,6 +81,12 @@ describe('the data table', () => {
     });
   });
 
+  it('streams new and old images of every change', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
   it('is retained when the stack goes away', () => {
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
@@ -118,6 +124,14 @@ describe('the WebSocket API', () => {
     expect(functionIds.size).toBe(WS_ROUTES.length);
   });
 
+  it('has the visitor-monitoring routes', () => {
+    const apiId = logicalIdOf(stack.realtime.api);
+    const keys = ofType('AWS::ApiGatewayV2::Route')
+      .filter(([, r]) => r.Properties.ApiId.Ref === apiId)
+      .map(([, r]) => r.Properties.RouteKey);
+    expect(keys).toEqual(expect.arrayContaining(['visitor-info', 'tag-visitor', 'note-visitor']));
+  });
+
   it('guards $connect with a Lambda REQUEST authorizer whose identity source is the role query parameter', () => {
     const authorizers = ofType('AWS::ApiGatewayV2::Authorizer').filter(
       ([, a]) => a.Properties.AuthorizerType === 'REQUEST',
@@ -151,14 +165,17 @@ describe('the WebSocket API', () => {
 
 describe('the functions', () => {
   const wsFunctions = () => [...stack.realtime.functions.values(), stack.realtime.authorizerFunction];
+  const allFunctions = () => [...wsFunctions(), stack.httpApi.handler, stack.visitorStream.handler];
 
   it('all run nodejs22.x on arm64 with source maps and their own one-month log group', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.Runtime?.startsWith('nodejs'));
-    expect(functions.length).toBe(WS_ROUTES.length + 2); // routes + authorizer + http-api
+    expect(functions.length).toBe(WS_ROUTES.length + 3); // routes + authorizer + http-api + visitor-stream
+    const streamId = logicalIdOf(stack.visitorStream.handler.fn);
     for (const [id, fn] of functions) {
       expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
       expect(fn.Properties.Architectures, id).toEqual(['arm64']);
-      expect(fn.Properties.Timeout, id).toBe(10);
+      // The stream function may wait on reverse DNS and many posts for a batch of 500 records.
+      expect(fn.Properties.Timeout, id).toBe(id === streamId ? 30 : 10);
       expect(fn.Properties.MemorySize, id).toBe(256);
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS, id).toBe('--enable-source-maps');
       const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
@@ -169,7 +186,7 @@ describe('the functions', () => {
   it('all know the table and the callback URL of the ws stage', () => {
     const callbackUrl = stack.resolve(stack.realtime.callbackUrl);
     expect(JSON.stringify(callbackUrl)).toMatch(/execute-api.*\/ws"/);
-    for (const fn of [...wsFunctions(), stack.httpApi.handler]) {
+    for (const fn of allFunctions()) {
       const env = resources[logicalIdOf(fn.fn)]!.Properties.Environment.Variables;
       expect(env.TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.data.table) });
       expect(env.WS_CALLBACK_URL).toEqual(callbackUrl);
@@ -230,6 +247,7 @@ describe('the functions', () => {
     const expected = [...stack.realtime.functions.entries()]
       .filter(([routeKey]) => routeKey !== '$connect')
       .map(([, fn]) => logicalIdOf(fn.role));
+    expected.push(logicalIdOf(stack.visitorStream.handler.role));
     expect([...posters].sort()).toEqual(expected.sort());
     expect(posters.has(logicalIdOf(stack.realtime.authorizerFunction.role))).toBe(false);
     expect(posters.has(logicalIdOf(stack.httpApi.handler.role))).toBe(false);
@@ -237,9 +255,12 @@ describe('the functions', () => {
 
   it('reach the table with item-level actions on the table and its GSI only', () => {
     const tableArn = { 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'Arn'] };
-    for (const fn of [...wsFunctions(), stack.httpApi.handler]) {
-      const statements = statementsOf(logicalIdOf(fn.role)).filter((s) =>
-        actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    const streamArn = { 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'StreamArn'] };
+    for (const fn of allFunctions()) {
+      const statements = statementsOf(logicalIdOf(fn.role)).filter(
+        (s) =>
+          actionsOf(s).some((a) => a.startsWith('dynamodb:')) &&
+          JSON.stringify(s.Resource) !== JSON.stringify(streamArn),
       );
       expect(statements).toHaveLength(1);
       expect(actionsOf(statements[0]!).sort()).toEqual([...TABLE_ACTIONS.readwrite].sort());
@@ -248,12 +269,96 @@ describe('the functions', () => {
   });
 
   it('may write only to their own log group (no AWS-managed logs:* policy)', () => {
-    for (const fn of [...wsFunctions(), stack.httpApi.handler]) {
+    for (const fn of allFunctions()) {
       const role = resources[logicalIdOf(fn.role)]!;
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       const logs = statementsOf(logicalIdOf(fn.role)).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
       expect(logs).toHaveLength(1);
       expect(logs[0]!.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(fn.logGroup), 'Arn'] });
+    }
+  });
+});
+
+describe('the table stream', () => {
+  function mapping(): Json {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    return mappings[0]![1];
+  }
+
+  it('feeds the visitor-stream function from the table stream, newest records first', () => {
+    expect(mapping().Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'StreamArn'] },
+      FunctionName: { Ref: logicalIdOf(stack.visitorStream.handler.fn) },
+      StartingPosition: 'LATEST',
+    });
+    expect(JSON.stringify(resources[logicalIdOf(stack.visitorStream.handler.fn)]!.Properties.Handler)).toContain(
+      'handler',
+    );
+  });
+
+  it('gathers up to 500 records for up to a second, one batch per shard at a time', () => {
+    expect(mapping().Properties).toMatchObject({
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 1,
+      ParallelizationFactor: 1,
+    });
+  });
+
+  it('splits and retries a failing batch 3 times, and takes partial batch failures', () => {
+    expect(mapping().Properties).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('lets through only the items of STREAM_KEY_FILTERS: visitor profiles, page views and chats', () => {
+    const filters = mapping().Properties.FilterCriteria.Filters as { Pattern: string }[];
+    expect(filters).toHaveLength(STREAM_KEY_FILTERS.length);
+    const patterns = filters.map((f) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual(
+      STREAM_KEY_FILTERS.map((rule) => ({
+        dynamodb: {
+          Keys: {
+            pk: { S: [{ prefix: rule.pkPrefix }] },
+            sk: { S: rule.sk !== undefined ? [rule.sk] : [{ prefix: rule.skPrefix }] },
+          },
+        },
+      })),
+    );
+    const text = filters.map((f) => f.Pattern).join('\n');
+    expect(text).toContain('"prefix":"VIS#"');
+    expect(text).toContain('"prefix":"CHAT#"');
+    expect(text).toContain('"prefix":"PV#"');
+    expect(text).toContain('["PROFILE"]');
+    expect(text).toContain('["META"]');
+  });
+
+  it('gives the function 256 MB, the table, the ws callback URL, and posting to the ws stage', () => {
+    const fn = resources[logicalIdOf(stack.visitorStream.handler.fn)]!.Properties;
+    expect(fn.MemorySize).toBe(256);
+    expect(fn.Environment.Variables.TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.data.table) });
+    expect(fn.Environment.Variables.WS_CALLBACK_URL).toEqual(stack.resolve(stack.realtime.callbackUrl));
+    const statements = statementsOf(logicalIdOf(stack.visitorStream.handler.role));
+    expect(statements.some((s) => actionsOf(s).includes('execute-api:ManageConnections'))).toBe(true);
+    expect(statements.some((s) => actionsOf(s).includes('dynamodb:UpdateItem'))).toBe(true);
+  });
+
+  it('lets the function read the stream of this table only (no ListStreams on *)', () => {
+    const streamArn = { 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'StreamArn'] };
+    const streamStatements = statementsOf(logicalIdOf(stack.visitorStream.handler.role)).filter((s) =>
+      actionsOf(s).some((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)),
+    );
+    const actions = streamStatements.flatMap(actionsOf).sort();
+    expect(actions).toEqual(
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].sort(),
+    );
+    for (const statement of streamStatements) expect(statement.Resource).toEqual(streamArn);
+    // No other role may read the stream.
+    for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+      if (policy.Properties.Roles[0].Ref === logicalIdOf(stack.visitorStream.handler.role)) continue;
+      expect(JSON.stringify(policy.Properties.PolicyDocument), id).not.toMatch(/GetRecords|StreamArn/);
     }
   });
 });
@@ -297,6 +402,22 @@ describe('the HTTP API', () => {
       }
       const integrationId = /"Ref":"([A-Za-z0-9]+)"/.exec(JSON.stringify(resource.Properties.Target))![1]!;
       expect(functionOfIntegration(resources[integrationId]!)).toBe(handlerId);
+    }
+  });
+
+  it('has the visitor-monitoring routes, all behind the JWT authorizer', () => {
+    const apiId = logicalIdOf(stack.httpApi.api);
+    const routes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId.Ref === apiId);
+    for (const key of [
+      'GET /api/visitors/{visitorId}',
+      'GET /api/reports',
+      'PUT /api/me/preferences',
+      'GET /api/settings',
+      'PUT /api/settings',
+    ]) {
+      const route = routes.find(([, r]) => r.Properties.RouteKey === key);
+      expect(route, key).toBeDefined();
+      expect(route![1].Properties.AuthorizationType, key).toBe('JWT');
     }
   });
 

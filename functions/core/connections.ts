@@ -6,6 +6,7 @@ import { truncateIp } from './ip.js';
 import type { Deps } from './ports.js';
 import { siteSettings } from './settings.js';
 import type { Enrichment, Identity } from './types.js';
+import { forgetOperatorsOnline } from './visitors.js';
 
 /** How long a WebSocket connection record may live: API Gateway closes connections after 2 hours. */
 export const CONNECTION_TTL_MS = 3 * 60 * 60 * 1000;
@@ -68,7 +69,10 @@ export async function connect(
     views: 0,
     ...(kept && identity.role === 'visitor' ? { enrichment: kept } : {}),
   });
-  if (identity.role === 'operator') await deps.store.changeOperatorConnections(identity.operatorId, 1);
+  if (identity.role === 'operator') {
+    await deps.store.changeOperatorConnections(identity.operatorId, 1);
+    forgetOperatorsOnline(identity.siteId);
+  }
 }
 
 export async function disconnect(deps: Deps, identity: Identity, connectionId: string): Promise<void> {
@@ -91,6 +95,7 @@ export async function disconnect(deps: Deps, identity: Identity, connectionId: s
   if (op && op.connections <= 0 && op.status !== 'offline') {
     // The last console closed: the operator is offline for routing.
     await deps.store.setOperatorStatus(op.operatorId, 'offline');
+    forgetOperatorsOnline(identity.siteId);
     await broadcastOperators(deps, identity.siteId);
   }
 }

@@ -9,6 +9,7 @@ import type { Deps } from './ports.js';
 import { forgetSiteSettings, siteSettings } from './settings.js';
 import type { Identity, OperatorRecord } from './types.js';
 import { chatSummary, operatorProfile, visitorRow } from './views.js';
+import { forgetOperatorsOnline } from './visitors.js';
 
 export const TICKET_TTL_MS = 60_000;
 
@@ -96,6 +97,7 @@ export async function hello(deps: Deps, caller: Caller): Promise<void> {
 export async function setStatus(deps: Deps, caller: Caller, frame: SetStatusFrame): Promise<void> {
   const identity = requireOperator(caller.identity);
   await deps.store.setOperatorStatus(identity.operatorId, frame.status);
+  forgetOperatorsOnline(identity.siteId);
   await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'set-status' }, caller.reqId));
   await broadcastOperators(deps, identity.siteId);
   await broadcastQueue(deps, identity.siteId);

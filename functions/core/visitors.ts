@@ -29,6 +29,27 @@ function hostOf(url: string | undefined): string | undefined {
   }
 }
 
+/**
+ * Operators available for chat, for the widget's button ("Live Help" or "Leave a message"). Every
+ * full page load asks, so each function instance keeps the answer for a few seconds.
+ */
+const ONLINE_CACHE_MS = 5_000;
+const onlineCache = new Map<string, { at: number; count: number }>();
+export async function operatorsOnlineCount(deps: Pick<Deps, 'store' | 'clock'>, siteId: string): Promise<number> {
+  const now = deps.clock.now();
+  const hit = onlineCache.get(siteId);
+  if (hit && now - hit.at < ONLINE_CACHE_MS) return hit.count;
+  const operators = await deps.store.siteOperators(siteId);
+  const count = operators.filter((o) => o.status === 'online' && !o.disabled && !o.silent && o.connections > 0).length;
+  onlineCache.set(siteId, { at: now, count });
+  return count;
+}
+
+/** After a status change in this instance (other instances catch up within ONLINE_CACHE_MS). */
+export function forgetOperatorsOnline(siteId: string): void {
+  onlineCache.delete(siteId);
+}
+
 export async function recordPageView(deps: Deps, caller: Caller, frame: PageViewFrame): Promise<void> {
   const { identity } = caller;
   if (identity.role !== 'visitor') throw new ForbiddenError('only visitors send page views');
@@ -82,8 +103,8 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
   const chat = counted.openChatId ? await deps.store.getChat(counted.openChatId) : undefined;
   const openChat = chat && chat.status !== 'ended' ? chat : undefined;
   if (openChat) await deps.store.attachConnections(openChat.chatId, { [caller.connectionId]: 'v' });
-  const [operators, messages] = await Promise.all([
-    deps.store.siteOperators(identity.siteId),
+  const [operatorsOnline, messages] = await Promise.all([
+    operatorsOnlineCount(deps, identity.siteId),
     openChat
       ? deps.store.messagesAfter(openChat.chatId, Math.max(0, openChat.seq - WELCOME_MESSAGES), WELCOME_MESSAGES)
       : [],
@@ -94,8 +115,7 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
     visitorId: identity.visitorId,
     visitorToken: deps.tokens.sign(identity.siteId, identity.visitorId),
     returning: counted.visits > 1 || identity.returning,
-    operatorsOnline: operators.filter((o) => o.status === 'online' && !o.disabled && !o.silent && o.connections > 0)
-      .length,
+    operatorsOnline,
     ...(openChat ? { chat: { ...chatSummary(openChat), messages } } : {}),
     widget: settings.widget,
     chatBlocked: counted.tag === 'unwelcome',

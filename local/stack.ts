@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStore } from '../functions/adapters/dynamo-store.js';
-import { STREAM_ENTRY, STREAM_KEY_FILTERS } from '../functions/handlers/routes.js';
+import { EVENT_RULES, SCHEDULE_TARGETS, STREAM_ENTRY, STREAM_KEY_FILTERS } from '../functions/handlers/routes.js';
 import { startCognito } from './cognito.js';
 import { startDynamo } from './dynamo.js';
 import { type LocalStream, startLocalStream } from './dynamo-stream.js';
@@ -95,7 +95,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   // EventBridge Scheduler and the event bus: real API servers that invoke the same handlers.
   const scheduler = await startLocalScheduler({ invoke });
-  const eventBus = await startLocalEventBus({ invoke, rules: [] });
+  const eventBus = await startLocalEventBus({
+    invoke,
+    rules: EVENT_RULES.map((r) => ({ detailType: r.detailType, target: localLambdaArn(r.entry) })),
+  });
 
   const geoip = options.geoip?.length ? await openGeoIp(options.geoip) : undefined;
   let port = 0;
@@ -132,8 +135,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.endpoint,
     SCHEDULER_GROUP_NAME: 'parley-local',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/parley-scheduler',
-    // Targets arrive with the handlers that need them (auto-invitations, mail).
-    SCHEDULER_TARGETS: JSON.stringify({ 'auto-invite': localLambdaArn('auto-invite') }),
+    SCHEDULER_TARGETS: JSON.stringify(
+      Object.fromEntries(SCHEDULE_TARGETS.map((t) => [t.target, localLambdaArn(t.entry)])),
+    ),
+    MAIL_FROM: 'parley@parley.local',
     EVENT_BUS_NAME: 'parley-local',
     SITE_ID,
     PARLEY_LOG: process.env.PARLEY_LOG ?? (options.quiet ? 'silent' : 'info'),

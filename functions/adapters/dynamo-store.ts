@@ -17,7 +17,7 @@ import {
 import type { AppendResult, Clock, Store } from '../core/ports.js';
 import type { ChatRecord, ConnectionRecord, OperatorRecord, VisitorRecord } from '../core/types.js';
 import { senderName } from '../core/views.js';
-import type { ChatMessage, ConsoleSettings, VisitorNote, WidgetSettings } from '../protocol/index.js';
+import type { CannedMessage, ChatMessage, ConsoleSettings, VisitorNote, WidgetSettings } from '../protocol/index.js';
 import { GSI1, keys, pad } from './dynamo-keys.js';
 
 type Item = Record<string, unknown>;
@@ -43,7 +43,7 @@ function strip<T>(item: Item | undefined, drop: string[] = []): T | undefined {
 }
 
 function toChat(item: Item | undefined): ChatRecord | undefined {
-  return strip<ChatRecord>(item, ['operatorIds', 'cmids', 'lastMessageAt']);
+  return strip<ChatRecord>(item, ['operatorIds', 'cmids', 'lastMessageAt', 'transcripts']);
 }
 
 function toMessage(item: Item): ChatMessage {
@@ -640,7 +640,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       const out = await update({
         Key: keys.chat(chatId),
         UpdateExpression:
-          'SET #status = :active, operators = :ops, operatorIds = :ids, acceptedAt = :at, gsi1pk = :gpk',
+          'SET #status = :active, operators = :ops, operatorIds = :ids, acceptedAt = :at, gsi1pk = :gpk REMOVE offeredTo, assignedOperatorId',
         ConditionExpression: '#status = :queued',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -784,6 +784,204 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       await db.send(new PutCommand({ TableName, Item: { ...keys.message(input.chatId, message.seq), ...message } }));
       return { ok: true, message, chat };
     },
+    async reserveChatSlot(operatorId, max) {
+      const out = await update({
+        Key: keys.operator(operatorId),
+        UpdateExpression: 'ADD activeChats :one',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(activeChats) OR activeChats < :max)',
+        ExpressionAttributeValues: { ':one': 1, ':max': max },
+      });
+      return out !== undefined;
+    },
+    async releaseChatSlot(operatorId) {
+      await update({
+        Key: keys.operator(operatorId),
+        UpdateExpression: 'ADD activeChats :minus',
+        ConditionExpression: 'activeChats > :zero',
+        ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+      });
+    },
+    async getAssignment(visitorId, now) {
+      const item = await get(keys.assignment(visitorId));
+      if (!item || typeof item.expiresAt !== 'number' || item.expiresAt <= now) return undefined;
+      return { visitorId, operatorId: String(item.operatorId), expiresAt: item.expiresAt };
+    },
+    async putAssignment(a) {
+      await db.send(
+        new PutCommand({
+          TableName,
+          Item: { ...keys.assignment(a.visitorId), ...a, ttl: epochS(a.expiresAt) + 1 },
+        }),
+      );
+    },
+    async deleteAssignment(visitorId, operatorId) {
+      try {
+        await db.send(
+          new DeleteCommand({
+            TableName,
+            Key: keys.assignment(visitorId),
+            ...(operatorId
+              ? { ConditionExpression: 'operatorId = :op', ExpressionAttributeValues: { ':op': operatorId } }
+              : {}),
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    },
+    async setOffers(chatId, offeredTo, assignedOperatorId) {
+      return toChat(
+        await update({
+          Key: keys.chat(chatId),
+          UpdateExpression:
+            assignedOperatorId === undefined
+              ? 'SET offeredTo = :o'
+              : assignedOperatorId === null
+                ? 'SET offeredTo = :o REMOVE assignedOperatorId'
+                : 'SET offeredTo = :o, assignedOperatorId = :a',
+          ConditionExpression: '#status = :queued',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':o': offeredTo,
+            ':queued': 'queued',
+            ...(assignedOperatorId ? { ':a': assignedOperatorId } : {}),
+          },
+        }),
+      );
+    },
+    async requeueChat(chatId, expectedOperatorIds, department, offeredTo) {
+      const chat = await store.getChat(chatId);
+      if (!chat) return undefined;
+      return toChat(
+        await update({
+          Key: keys.chat(chatId),
+          UpdateExpression:
+            'SET #status = :queued, operators = :none, operatorIds = :none, department = :dept, offeredTo = :o, gsi1pk = :gpk, declinedBy = :none REMOVE onHold, addedOperator, assignedOperatorId',
+          ConditionExpression: '#status = :active AND operatorIds = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':queued': 'queued',
+            ':active': 'active',
+            ':none': [],
+            ':dept': department,
+            ':o': offeredTo,
+            ':expected': expectedOperatorIds,
+            ':gpk': keys.siteChatsIndex(chat.siteId, 'queued'),
+          },
+        }),
+      );
+    },
+    async addChatOperator(chatId, operator, by) {
+      return toChat(
+        await update({
+          Key: keys.chat(chatId),
+          UpdateExpression:
+            'SET operators = list_append(operators, :op), operatorIds = list_append(operatorIds, :id), addedOperator = :added',
+          ConditionExpression: '#status = :active AND NOT contains(operatorIds, :opid)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':op': [operator],
+            ':id': [operator.id],
+            ':opid': operator.id,
+            ':active': 'active',
+            ':added': { id: operator.id, by },
+          },
+        }),
+      );
+    },
+    async setChatOperators(chatId, expectedOperatorIds, operators) {
+      return toChat(
+        await update({
+          Key: keys.chat(chatId),
+          UpdateExpression: 'SET operators = :ops, operatorIds = :ids REMOVE addedOperator',
+          ConditionExpression: '#status = :active AND operatorIds = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':ops': operators,
+            ':ids': operators.map((o) => o.id),
+            ':expected': expectedOperatorIds,
+            ':active': 'active',
+          },
+        }),
+      );
+    },
+    async setHold(chatId, on) {
+      return toChat(
+        await update({
+          Key: keys.chat(chatId),
+          UpdateExpression: on ? 'SET onHold = :t' : 'REMOVE onHold',
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ...(on ? { ':t': true } : {}) },
+        }),
+      );
+    },
+    async claimTranscript(chatId, email, max, at) {
+      const counted = await update({
+        Key: keys.chat(chatId),
+        UpdateExpression: 'ADD transcripts :one',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(transcripts) OR transcripts < :max)',
+        ExpressionAttributeValues: { ':one': 1, ':max': max },
+      });
+      if (!counted) return false;
+      try {
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keys.transcript(chatId, email), at },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        // Already sent to this address: give the slot back.
+        await update({
+          Key: keys.chat(chatId),
+          UpdateExpression: 'ADD transcripts :minus',
+          ExpressionAttributeValues: { ':minus': -1 },
+        });
+        return false;
+      }
+    },
+
+    async listCanned(siteId, operatorId) {
+      const [shared, personal] = await Promise.all([
+        queryAll(
+          {
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.sharedCanned(siteId, '').pk },
+          },
+          500,
+        ),
+        queryAll(
+          {
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.personalCanned(operatorId, '').pk },
+          },
+          500,
+        ),
+      ]);
+      return [...shared, ...personal].map((i) => strip<CannedMessage>(i)!);
+    },
+    async putCanned(siteId, operatorId, canned) {
+      const key =
+        canned.scope === 'shared' ? keys.sharedCanned(siteId, canned.id) : keys.personalCanned(operatorId, canned.id);
+      await db.send(new PutCommand({ TableName, Item: { ...key, ...canned } }));
+    },
+    async getCanned(siteId, operatorId, id) {
+      const [shared, personal] = await Promise.all([
+        get(keys.sharedCanned(siteId, id), false),
+        get(keys.personalCanned(operatorId, id), false),
+      ]);
+      return strip<CannedMessage>(shared ?? personal);
+    },
+    async deleteCanned(siteId, operatorId, canned) {
+      const key =
+        canned.scope === 'shared' ? keys.sharedCanned(siteId, canned.id) : keys.personalCanned(operatorId, canned.id);
+      await db.send(new DeleteCommand({ TableName, Key: key }));
+    },
+
     async messagesAfter(chatId, afterSeq, limit) {
       const items = await queryAll(
         {

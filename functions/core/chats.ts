@@ -1,24 +1,39 @@
 /**
- * Chats: request, accept (first wins), messages (stored before delivered, idempotent on
- * clientMsgId, per-chat seq), typing, sync, end, decline and transfer.
+ * Chats: request (routed: routing.ts), accept (first wins, within the operator's limit), messages
+ * (stored before delivered, idempotent on clientMsgId, per-chat seq), typing, sync, end, decline,
+ * transfer (to an operator or a department), conference, hold and transcripts.
  */
 import type { ChatMessage, ChatSummary, MessageEvent } from '../protocol/index.js';
 import type {
   AcceptFrame,
+  AddOperatorFrame,
   ChatMessageFrame,
   ChatRequestFrame,
   DeclineFrame,
   EndChatFrame,
+  HoldFrame,
+  LeaveChatFrame,
   SyncFrame,
+  TranscriptFrame,
   TransferFrame,
   TypingFrame,
 } from '../protocol/schemas.js';
 import { type Caller, withReqId } from './context.js';
 import { chatConnectionIds, deliver, deliverToOperators } from './delivery.js';
-import { AlreadyTakenError, ChatEndedError, ConflictError, ForbiddenError, NotFoundError } from './errors.js';
+import {
+  AlreadyTakenError,
+  AtCapacityError,
+  ChatEndedError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+} from './errors.js';
 import { broadcastQueue } from './operators.js';
 import { assertMay, isAssignedOperator, isChatVisitor, mayControlChat, mayReadChat } from './permissions.js';
 import type { AppendMessageInput, Deps } from './ports.js';
+import { ASSIGNMENT_MS, chatLimit, offerQueuedChats, offerTargets, reoffer, routeRequest } from './routing.js';
+import { siteSettings } from './settings.js';
 import type { ChatRecord, Identity } from './types.js';
 import { chatSummary } from './views.js';
 
@@ -76,7 +91,12 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   // Enforced here, whatever the widget shows: an Unwelcome visitor may only leave a message.
   if (visitor.tag === 'unwelcome') throw new ForbiddenError('chat is not available; please leave a message');
   const name = frame.name?.trim() || visitor.name || `Visitor ${identity.visitorId.slice(-4)}`;
-  const created = await deps.store.createChat({
+  const [operators, settings] = await Promise.all([
+    deps.store.siteOperators(identity.siteId),
+    siteSettings(deps, identity.siteId),
+  ]);
+  const route = await routeRequest(deps, identity.visitorId, operators);
+  const draft: ChatRecord = {
     chatId: deps.ids.next(),
     siteId: identity.siteId,
     visitorId: identity.visitorId,
@@ -87,7 +107,11 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
     seq: 0,
     conns: { [caller.connectionId]: 'v' },
     declinedBy: [],
-  });
+    ...(route.assignedOperatorId ? { assignedOperatorId: route.assignedOperatorId } : {}),
+    ...(frame.department ? { department: frame.department } : {}),
+  };
+  draft.offeredTo = offerTargets(draft, operators, settings.console);
+  const created = await deps.store.createChat(draft);
   let chat: ChatRecord;
   if (created.created) {
     chat = created.chat;
@@ -113,10 +137,46 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   const summary = chatSummary(chat, positions.get(chat.chatId));
   await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));
   if (created.created) {
-    // Offered to every operator of the site; each console shows the incoming request.
+    // Every console lists the queue; those in `offeredTo` get the incoming-request dialog.
     await deliverToOperators(deps, identity.siteId, { type: 'chat-update', chat: summary });
     await broadcastQueue(deps, identity.siteId);
   }
+}
+
+/** Every console of these operators follows the chat from now on. */
+async function attachOperators(deps: Deps, chat: ChatRecord, operatorIds: string[]): Promise<ChatRecord> {
+  const theirs = (await deps.store.operatorConnections(chat.siteId)).filter(
+    (c) => c.operatorId && operatorIds.includes(c.operatorId),
+  );
+  const conns = Object.fromEntries(theirs.map((c) => [c.connectionId, c.operatorId!]));
+  await deps.store.attachConnections(chat.chatId, conns);
+  return { ...chat, conns: { ...chat.conns, ...conns } };
+}
+
+/** The chat changed: the caller (with its reqId), every console, and the chat's own sockets hear of it. */
+async function announce(deps: Deps, caller: Caller, chat: ChatRecord): Promise<void> {
+  const summary = chatSummary(chat);
+  await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));
+  const consoles = (await deps.store.operatorConnections(chat.siteId)).map((c) => c.connectionId);
+  const visitorSockets = Object.entries(chat.conns)
+    .filter(([, who]) => who === 'v')
+    .map(([id]) => id);
+  await deliver(
+    deps,
+    [...consoles, ...visitorSockets].filter((id) => id !== caller.connectionId),
+    { type: 'chat-update', chat: summary },
+    chat.chatId,
+  );
+}
+
+function fillVariables(text: string, operatorName: string, visitorName: string): string {
+  return text.replaceAll('%name%', operatorName).replaceAll('%visitor%', visitorName);
+}
+
+/** Gives back the operators' chat slots; each then gets the longest-waiting request first. */
+async function releaseSlots(deps: Deps, siteId: string, operatorIds: string[]): Promise<void> {
+  for (const id of operatorIds) await deps.store.releaseChatSlot(id);
+  for (const id of operatorIds) await offerQueuedChats(deps, siteId, id);
 }
 
 export async function acceptChat(deps: Deps, caller: Caller, frame: AcceptFrame): Promise<void> {
@@ -126,22 +186,42 @@ export async function acceptChat(deps: Deps, caller: Caller, frame: AcceptFrame)
   if (!op || op.disabled) throw new ForbiddenError('this operator is disabled');
   const existing = await loadChat(deps, frame.chatId, identity);
   if (existing.status === 'ended') throw new ChatEndedError();
-  const claimed = await deps.store.claimChat(frame.chatId, { id: op.operatorId, name: op.name }, deps.clock.now());
+  if (existing.status === 'active') throw new AlreadyTakenError();
+  const settings = await siteSettings(deps, identity.siteId);
+  // The limit first (one conditional write on the operator), then the chat (one on the chat):
+  // whoever loses the chat gives the slot back.
+  if (!(await deps.store.reserveChatSlot(op.operatorId, chatLimit(op, settings.console)))) {
+    throw new AtCapacityError(`You already have ${chatLimit(op, settings.console)} chats; end one first`);
+  }
+  const now = deps.clock.now();
+  const claimed = await deps.store.claimChat(frame.chatId, { id: op.operatorId, name: op.name }, now);
   if (!claimed) {
-    const now = await deps.store.getChat(frame.chatId);
-    if (now?.status === 'ended') throw new ChatEndedError();
+    await deps.store.releaseChatSlot(op.operatorId);
+    const after = await deps.store.getChat(frame.chatId);
+    if (after?.status === 'ended') throw new ChatEndedError();
     throw new AlreadyTakenError();
   }
-  // Every console of the winner follows the chat from now on.
-  const mine = (await deps.store.operatorConnections(identity.siteId)).filter((c) => c.operatorId === op.operatorId);
-  const conns = Object.fromEntries(mine.map((c) => [c.connectionId, op.operatorId]));
-  await deps.store.attachConnections(claimed.chatId, conns);
-  let chat: ChatRecord = { ...claimed, conns: { ...claimed.conns, ...conns } };
-  const summary = chatSummary(chat);
-  await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));
-  await deliverToOperators(deps, identity.siteId, { type: 'chat-update', chat: summary });
-  await deliver(deps, chatConnectionIds(chat), { type: 'chat-update', chat: summary }, chat.chatId);
+  await deps.store.putAssignment({
+    visitorId: claimed.visitorId,
+    operatorId: op.operatorId,
+    expiresAt: now + ASSIGNMENT_MS,
+  });
+  let chat = await attachOperators(deps, claimed, [op.operatorId]);
+  await announce(deps, caller, chat);
   chat = await postSystemMessage(deps, chat, `${op.name} joined the chat`);
+  if (settings.console.acceptGreeting.trim()) {
+    const greeting = await deps.store.appendMessage({
+      chatId: chat.chatId,
+      id: deps.ids.next(),
+      from: { kind: 'operator', id: op.operatorId, name: op.name },
+      text: fillVariables(settings.console.acceptGreeting, op.name, chat.visitorName),
+      at: deps.clock.now(),
+      guard: { kind: 'operator', operatorId: op.operatorId },
+    });
+    if (greeting.ok) {
+      await deliver(deps, chatConnectionIds(greeting.chat), { type: 'message', ...greeting.message }, chat.chatId);
+    }
+  }
   await announceQueuePositions(deps, identity.siteId);
   await broadcastQueue(deps, identity.siteId);
 }
@@ -153,6 +233,11 @@ export async function declineChat(deps: Deps, caller: Caller, frame: DeclineFram
   if (chat.status !== 'queued') throw new ConflictError('only a queued chat can be declined');
   await deps.store.declineChat(chat.chatId, identity.operatorId);
   await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'decline' }, caller.reqId));
+  // Declined by the operator it was assigned to: the assignment goes, the request goes to everyone.
+  const declinedBy = [...chat.declinedBy, identity.operatorId];
+  if (chat.assignedOperatorId === identity.operatorId)
+    await deps.store.deleteAssignment(chat.visitorId, identity.operatorId);
+  await reoffer(deps, { ...chat, declinedBy }, chat.assignedOperatorId === identity.operatorId);
 }
 
 export async function sendMessage(deps: Deps, caller: Caller, frame: ChatMessageFrame): Promise<void> {
@@ -262,6 +347,14 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
   );
   await deliverToOperators(deps, chat.siteId, { type: 'chat-update', chat: summary });
   if (chat.status === 'queued') await announceQueuePositions(deps, chat.siteId);
+  const settings = await siteSettings(deps, chat.siteId);
+  if (settings.console.dropAssignmentOnEnd) await deps.store.deleteAssignment(chat.visitorId);
+  if (chat.status === 'active')
+    await releaseSlots(
+      deps,
+      chat.siteId,
+      chat.operators.map((o) => o.id),
+    );
   await broadcastQueue(deps, chat.siteId);
 }
 
@@ -272,38 +365,163 @@ export async function transferChat(deps: Deps, caller: Caller, frame: TransferFr
   const op = await deps.store.getOperator(identity.operatorId);
   assertMay(mayControlChat(identity, chat, op), 'only the assigned operator or an admin may transfer this chat');
   if (chat.status !== 'active') throw new ConflictError('only an active chat can be transferred');
-  const target = await deps.store.getOperator(frame.toOperatorId);
-  if (!target || target.siteId !== chat.siteId || target.disabled) throw new NotFoundError('no such operator');
-  if (target.status !== 'online') throw new ConflictError(`${target.name} is not online`);
-  if (chat.operators.some((o) => o.id === target.operatorId))
-    throw new ConflictError(`${target.name} already has this chat`);
-  const moved = await deps.store.reassignChat(
-    chat.chatId,
-    chat.operators.map((o) => o.id),
-    [{ id: target.operatorId, name: target.name }],
-  );
-  if (!moved) throw new ConflictError('the chat changed meanwhile; try again');
-  const leaving = Object.entries(chat.conns)
+  const before = chat.operators.map((o) => o.id);
+  const staff = Object.entries(chat.conns)
     .filter(([, who]) => who !== 'v')
     .map(([id]) => id);
-  const targetConns = (await deps.store.operatorConnections(chat.siteId)).filter(
-    (c) => c.operatorId === target.operatorId,
-  );
-  await deps.store.detachConnections(chat.chatId, leaving);
-  await deps.store.attachConnections(
-    chat.chatId,
-    Object.fromEntries(targetConns.map((c) => [c.connectionId, target.operatorId])),
-  );
-  const after: ChatRecord = {
+  const [operators, settings] = await Promise.all([
+    deps.store.siteOperators(chat.siteId),
+    siteSettings(deps, chat.siteId),
+  ]);
+
+  if (frame.toDepartment) {
+    // Back to the queue, offered to the department's available operators.
+    const department = frame.toDepartment;
+    if (!operators.some((o) => (o.departments ?? []).includes(department)))
+      throw new NotFoundError('no such department');
+    const targets = offerTargets(
+      { ...chat, declinedBy: [], department, assignedOperatorId: undefined } as ChatRecord,
+      operators,
+      settings.console,
+    );
+    const requeued = await deps.store.requeueChat(chat.chatId, before, department, targets);
+    if (!requeued) throw new ConflictError('the chat changed meanwhile; try again');
+    await deps.store.detachConnections(chat.chatId, staff);
+    await deps.store.deleteAssignment(chat.visitorId);
+    const after: ChatRecord = {
+      ...requeued,
+      conns: Object.fromEntries(Object.entries(requeued.conns).filter(([id]) => !staff.includes(id))),
+    };
+    await announce(deps, caller, after);
+    await postSystemMessage(deps, after, `Transferring you to ${department}; someone will be with you shortly`);
+    for (const id of before) await deps.store.releaseChatSlot(id);
+    await announceQueuePositions(deps, chat.siteId);
+    await broadcastQueue(deps, chat.siteId);
+    return;
+  }
+
+  const target = operators.find((o) => o.operatorId === frame.toOperatorId);
+  if (!target || target.disabled) throw new NotFoundError('no such operator');
+  if (target.status !== 'online' || target.connections <= 0) throw new ConflictError(`${target.name} is not online`);
+  if (before.includes(target.operatorId)) throw new ConflictError(`${target.name} already has this chat`);
+  if (!(await deps.store.reserveChatSlot(target.operatorId, chatLimit(target, settings.console)))) {
+    throw new AtCapacityError(`${target.name} has no room for another chat`);
+  }
+  const moved = await deps.store.reassignChat(chat.chatId, before, [{ id: target.operatorId, name: target.name }]);
+  if (!moved) {
+    await deps.store.releaseChatSlot(target.operatorId);
+    throw new ConflictError('the chat changed meanwhile; try again');
+  }
+  await deps.store.detachConnections(chat.chatId, staff);
+  let after: ChatRecord = {
     ...moved,
-    conns: {
-      ...Object.fromEntries(Object.entries(moved.conns).filter(([id]) => !leaving.includes(id))),
-      ...Object.fromEntries(targetConns.map((c) => [c.connectionId, target.operatorId])),
-    },
+    conns: Object.fromEntries(Object.entries(moved.conns).filter(([id]) => !staff.includes(id))),
   };
-  const summary = chatSummary(after);
-  await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));
-  await deliverToOperators(deps, chat.siteId, { type: 'chat-update', chat: summary });
-  await deliver(deps, chatConnectionIds(after), { type: 'chat-update', chat: summary }, chat.chatId);
+  after = await attachOperators(deps, after, [target.operatorId]);
+  await deps.store.putAssignment({
+    visitorId: chat.visitorId,
+    operatorId: target.operatorId,
+    expiresAt: deps.clock.now() + ASSIGNMENT_MS,
+  });
+  await announce(deps, caller, after);
   await postSystemMessage(deps, after, `You are now chatting with ${target.name}`);
+  await releaseSlots(deps, chat.siteId, before);
+}
+
+/** Conference: a controller adds another online operator, who is told the chat is meant for them. */
+export async function addOperator(deps: Deps, caller: Caller, frame: AddOperatorFrame): Promise<void> {
+  const { identity } = caller;
+  if (identity.role !== 'operator') throw new ForbiddenError('only operators add operators');
+  const chat = await loadChat(deps, frame.chatId, identity);
+  const op = await deps.store.getOperator(identity.operatorId);
+  assertMay(mayControlChat(identity, chat, op), 'only the assigned operator or an admin may add someone');
+  if (chat.status !== 'active') throw new ConflictError('only an active chat takes more operators');
+  const target = await deps.store.getOperator(frame.operatorId);
+  if (!target || target.siteId !== chat.siteId || target.disabled) throw new NotFoundError('no such operator');
+  if (target.status !== 'online' || target.connections <= 0) throw new ConflictError(`${target.name} is not online`);
+  const settings = await siteSettings(deps, chat.siteId);
+  if (!(await deps.store.reserveChatSlot(target.operatorId, chatLimit(target, settings.console)))) {
+    throw new AtCapacityError(`${target.name} has no room for another chat`);
+  }
+  const added = await deps.store.addChatOperator(
+    chat.chatId,
+    { id: target.operatorId, name: target.name },
+    identity.operatorId,
+  );
+  if (!added) {
+    await deps.store.releaseChatSlot(target.operatorId);
+    throw new ConflictError(`${target.name} is already in this chat`);
+  }
+  const after = await attachOperators(deps, added, [target.operatorId]);
+  await announce(deps, caller, after);
+  await postSystemMessage(deps, after, `${target.name} joined the conversation`);
+}
+
+/** Leaves a conference; the last operator ends or transfers the chat instead. */
+export async function leaveChat(deps: Deps, caller: Caller, frame: LeaveChatFrame): Promise<void> {
+  const { identity } = caller;
+  if (identity.role !== 'operator') throw new ForbiddenError('only operators leave chats');
+  const chat = await loadChat(deps, frame.chatId, identity);
+  if (!isAssignedOperator(identity, chat)) throw new ForbiddenError('you are not in this chat');
+  if (chat.status !== 'active') throw new ConflictError('only an active chat can be left');
+  const remaining = chat.operators.filter((o) => o.id !== identity.operatorId);
+  if (remaining.length === 0) throw new ConflictError('you are the only operator here: end or transfer the chat');
+  const left = await deps.store.setChatOperators(
+    chat.chatId,
+    chat.operators.map((o) => o.id),
+    remaining,
+  );
+  if (!left) throw new ConflictError('the chat changed meanwhile; try again');
+  const mine = Object.entries(chat.conns)
+    .filter(([, who]) => who === identity.operatorId)
+    .map(([id]) => id);
+  await deps.store.detachConnections(chat.chatId, mine);
+  const after: ChatRecord = {
+    ...left,
+    conns: Object.fromEntries(Object.entries(left.conns).filter(([id]) => !mine.includes(id))),
+  };
+  const name = chat.operators.find((o) => o.id === identity.operatorId)?.name ?? 'An operator';
+  const first = remaining[0]!;
+  await deps.store.putAssignment({
+    visitorId: chat.visitorId,
+    operatorId: first.id,
+    expiresAt: deps.clock.now() + ASSIGNMENT_MS,
+  });
+  await announce(deps, caller, after);
+  await postSystemMessage(deps, after, `${name} left the conversation`);
+  await releaseSlots(deps, chat.siteId, [identity.operatorId]);
+}
+
+/** Hold: the visitor is told the operator will be right back; held chats are listed as such. */
+export async function holdChat(deps: Deps, caller: Caller, frame: HoldFrame): Promise<void> {
+  const { identity } = caller;
+  if (identity.role !== 'operator') throw new ForbiddenError('only operators hold chats');
+  const chat = await loadChat(deps, frame.chatId, identity);
+  const op = await deps.store.getOperator(identity.operatorId);
+  assertMay(mayControlChat(identity, chat, op), 'only the assigned operator or an admin may hold this chat');
+  const held = await deps.store.setHold(chat.chatId, frame.on);
+  if (!held) throw new ConflictError('only an active chat can be put on hold');
+  await announce(deps, caller, held);
+  const name = op?.name ?? 'The operator';
+  await postSystemMessage(deps, held, frame.on ? `${name} will be right back. Please hold on.` : `${name} is back`);
+}
+
+/** Transcripts by e-mail, sent asynchronously (event bus → mail function). Never a spam relay. */
+export const TRANSCRIPTS_PER_CHAT = 3;
+export async function requestTranscript(deps: Deps, caller: Caller, frame: TranscriptFrame): Promise<void> {
+  const { identity } = caller;
+  const chat = await loadChat(deps, frame.chatId, identity);
+  // A visitor: only their own chat. An operator: a chat they took part in (or an admin).
+  const op = identity.role === 'operator' ? await deps.store.getOperator(identity.operatorId) : undefined;
+  assertMay(
+    mayControlChat(identity, chat, op),
+    'only the chat’s visitor, its operators or an admin may have it mailed',
+  );
+  if (!deps.events) throw new ConflictError('e-mail is not configured');
+  const email = frame.email.trim().toLowerCase();
+  if (!(await deps.store.claimTranscript(chat.chatId, email, TRANSCRIPTS_PER_CHAT, deps.clock.now()))) {
+    throw new RateLimitedError('this transcript was already sent there, or to too many addresses');
+  }
+  await deps.events.publish('transcript.requested', { chatId: chat.chatId, email, requestedBy: identity.role });
+  await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'transcript' }, caller.reqId));
 }

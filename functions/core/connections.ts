@@ -4,6 +4,7 @@ import { deliverToOperators } from './delivery.js';
 import { ForbiddenError } from './errors.js';
 import { truncateIp } from './ip.js';
 import type { Deps } from './ports.js';
+import { operatorUnavailable } from './routing.js';
 import { siteSettings } from './settings.js';
 import type { Enrichment, Identity } from './types.js';
 import { forgetOperatorsOnline } from './visitors.js';
@@ -93,17 +94,45 @@ export async function disconnect(deps: Deps, identity: Identity, connectionId: s
       .map((c) => deps.store.detachConnections(c.chatId, [connectionId])),
   );
   if (op && op.connections <= 0 && op.status !== 'offline') {
-    // The last console closed: the operator is offline for routing.
-    await deps.store.setOperatorStatus(op.operatorId, 'offline');
-    forgetOperatorsOnline(identity.siteId);
-    await broadcastOperators(deps, identity.siteId);
+    const settings = await siteSettings(deps, identity.siteId);
+    if (deps.scheduler) {
+      // The last console closed: a reload or a flaky network comes back within the grace period;
+      // otherwise the presence check takes the operator offline and moves their queue on.
+      const at = deps.clock.now() + settings.console.operatorGraceMs;
+      await deps.scheduler.scheduleOnce({
+        name: `presence-${op.operatorId}-${at}`,
+        at: new Date(at),
+        target: 'operator-presence',
+        payload: { operatorId: op.operatorId, siteId: identity.siteId },
+      });
+    } else {
+      await operatorGone(deps, identity.siteId, op.operatorId);
+    }
   }
+}
+
+/** The grace period passed with no console open: offline, and their queue moves on. */
+export async function operatorGone(deps: Deps, siteId: string, operatorId: string): Promise<void> {
+  const op = await deps.store.getOperator(operatorId);
+  if (!op || op.connections > 0 || op.status === 'offline') return;
+  await deps.store.setOperatorStatus(operatorId, 'offline');
+  forgetOperatorsOnline(siteId);
+  await broadcastOperators(deps, siteId);
+  await operatorUnavailable(deps, siteId, operatorId);
 }
 
 export async function broadcastOperators(deps: Pick<Deps, 'store' | 'notifier'>, siteId: string): Promise<void> {
   const ops = await deps.store.siteOperators(siteId);
   await deliverToOperators(deps, siteId, {
     type: 'operators',
-    operators: ops.filter((o) => !o.disabled).map((o) => ({ id: o.operatorId, name: o.name, status: o.status })),
+    operators: ops
+      .filter((o) => !o.disabled)
+      .map((o) => ({
+        id: o.operatorId,
+        name: o.name,
+        status: o.status,
+        activeChats: Math.max(0, o.activeChats ?? 0),
+        departments: o.departments ?? [],
+      })),
   });
 }

@@ -43,6 +43,17 @@ export class ConflictError extends ParleyError {
   }
 }
 
+export class AtCapacityError extends ParleyError {
+  constructor(message = 'You already have as many chats as you may take') {
+    super('at-capacity', message);
+  }
+}
+export class RateLimitedError extends ParleyError {
+  constructor(message = 'Too many requests; try again later') {
+    super('rate-limited', message);
+  }
+}
+
 const HTTP_STATUS: Record<ErrorCode, number> = {
   'bad-json': 400,
   'bad-request': 400,
@@ -54,6 +65,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'chat-ended': 409,
   conflict: 409,
   'rate-limited': 429,
+  'at-capacity': 409,
   internal: 500,
 };
 

@@ -6,6 +6,7 @@ import { type Caller, withReqId } from './context.js';
 import { deliver, deliverToOperators } from './delivery.js';
 import { ForbiddenError } from './errors.js';
 import type { Deps } from './ports.js';
+import { offerQueuedChats, operatorUnavailable } from './routing.js';
 import { forgetSiteSettings, siteSettings } from './settings.js';
 import type { Identity, OperatorRecord } from './types.js';
 import { chatSummary, operatorProfile, visitorRow } from './views.js';
@@ -100,6 +101,9 @@ export async function setStatus(deps: Deps, caller: Caller, frame: SetStatusFram
   forgetOperatorsOnline(identity.siteId);
   await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'set-status' }, caller.reqId));
   await broadcastOperators(deps, identity.siteId);
+  // Online: the longest-waiting requests are offered to them. Away or offline: theirs move on.
+  if (frame.status === 'online') await offerQueuedChats(deps, identity.siteId, identity.operatorId);
+  else await operatorUnavailable(deps, identity.siteId, identity.operatorId);
   await broadcastQueue(deps, identity.siteId);
 }
 

@@ -1,5 +1,6 @@
 /** What the use cases need from the outside world. Adapters implement these; tests stub them. */
 import type {
+  CannedMessage,
   ChatMessage,
   ChatStatus,
   ConsoleSettings,
@@ -10,7 +11,15 @@ import type {
   VisitorTag,
   WidgetSettings,
 } from '../protocol/index.js';
-import type { ChatRecord, ConnectionRecord, Enrichment, OperatorRecord, VisitorRecord } from './types.js';
+import type { EventPublisher, OneTimeScheduler } from './async-ports.js';
+import type {
+  AssignmentRecord,
+  ChatRecord,
+  ConnectionRecord,
+  Enrichment,
+  OperatorRecord,
+  VisitorRecord,
+} from './types.js';
 
 export interface Clock {
   now(): number;
@@ -171,6 +180,39 @@ export interface Store {
   detachConnections(chatId: string, connectionIds: string[]): Promise<void>;
 
   appendMessage(input: AppendMessageInput): Promise<AppendResult>;
+
+  /** Takes one of the operator's chat slots if fewer than `max` are taken (one conditional write). */
+  reserveChatSlot(operatorId: string, max: number): Promise<boolean>;
+  releaseChatSlot(operatorId: string): Promise<void>;
+  /** The assignment, or undefined when absent or past its expiry (TTL deletes late). */
+  getAssignment(visitorId: string, now: number): Promise<AssignmentRecord | undefined>;
+  putAssignment(a: AssignmentRecord): Promise<void>;
+  /** Removes the assignment if it still names `operatorId` (or any, when omitted). */
+  deleteAssignment(visitorId: string, operatorId?: string): Promise<void>;
+  /** Replaces who a queued chat is offered to (and its assignment); undefined if no longer queued. */
+  setOffers(chatId: string, offeredTo: string[], assignedOperatorId?: string | null): Promise<ChatRecord | undefined>;
+  /** Puts an active chat back in the queue (transfer to a department), while `expected` hold it. */
+  requeueChat(
+    chatId: string,
+    expectedOperatorIds: string[],
+    department: string,
+    offeredTo: string[],
+  ): Promise<ChatRecord | undefined>;
+  addChatOperator(chatId: string, operator: { id: string; name: string }, by: string): Promise<ChatRecord | undefined>;
+  /** Sets the operators to `operators` while `expectedOperatorIds` still hold the chat. */
+  setChatOperators(
+    chatId: string,
+    expectedOperatorIds: string[],
+    operators: { id: string; name: string }[],
+  ): Promise<ChatRecord | undefined>;
+  setHold(chatId: string, on: boolean): Promise<ChatRecord | undefined>;
+  /** Once per chat and address, at most `max` addresses per chat: false when refused. */
+  claimTranscript(chatId: string, email: string, max: number, at: number): Promise<boolean>;
+
+  listCanned(siteId: string, operatorId: string): Promise<CannedMessage[]>;
+  putCanned(siteId: string, operatorId: string, canned: CannedMessage): Promise<void>;
+  getCanned(siteId: string, operatorId: string, id: string): Promise<CannedMessage | undefined>;
+  deleteCanned(siteId: string, operatorId: string, canned: CannedMessage): Promise<void>;
   messagesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
 }
 
@@ -191,4 +233,8 @@ export interface Deps {
   clock: Clock;
   ids: IdGenerator;
   tokens: VisitorTokens;
+  /** Asynchronous work (mail) goes through the event bus; absent where a function has none. */
+  events?: EventPublisher;
+  /** One-time schedules (operator presence grace, auto-invitations). */
+  scheduler?: OneTimeScheduler;
 }

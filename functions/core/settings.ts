@@ -11,6 +11,12 @@ export const DEFAULT_WIDGET_SETTINGS: WidgetSettings = {
 };
 
 export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
+  maxChatsPerOperator: 3,
+  dropAssignmentOnEnd: false,
+  queueTimeoutMs: 2 * 60_000,
+  // Off until an admin writes one, e.g. 'Hello, I am %name%. How can I help you, %visitor%?'
+  acceptGreeting: '',
+  operatorGraceMs: 60_000,
   departedGraceMs: 30_000,
   departedVisibleMs: 30 * 60_000,
   truncateIp: false,

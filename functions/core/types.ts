@@ -84,6 +84,10 @@ export interface OperatorRecord {
   disabled: boolean;
   connections: number;
   departments?: string[];
+  /** Own limit of concurrent chats (else the site's). */
+  maxChats?: number;
+  /** Chats held right now (kept by conditional writes on accept, end, transfer, leave). */
+  activeChats?: number;
   /** Member of a silent department: never offered chats, sees only their own chats' visitors. */
   silent?: boolean;
   preferences?: OperatorPreferences;
@@ -115,4 +119,18 @@ export interface ChatRecord {
   lastFrom?: 'visitor' | 'operator';
   conns: ChatConnections;
   declinedBy: string[];
+  /** While queued: who the request is offered to (see routing.ts). */
+  offeredTo?: string[];
+  /** The visitor's 24-hour assignment sent this request to one operator's queue. */
+  assignedOperatorId?: string;
+  department?: string;
+  onHold?: boolean;
+  addedOperator?: { id: string; by: string };
+}
+
+/** The visitor → operator assignment: 24 hours from the last accept (a TTL item). */
+export interface AssignmentRecord {
+  visitorId: string;
+  operatorId: string;
+  expiresAt: number;
 }

@@ -16,6 +16,11 @@ export function chatSummary(chat: ChatRecord, queuePosition?: number): ChatSumma
     ...(chat.endedAt !== undefined ? { endedAt: chat.endedAt } : {}),
     ...(chat.endedBy !== undefined ? { endedBy: chat.endedBy } : {}),
     lastSeq: chat.seq,
+    ...(chat.status === 'queued' && chat.offeredTo ? { offeredTo: chat.offeredTo } : {}),
+    ...(chat.assignedOperatorId && chat.status === 'queued' ? { assignedOperatorId: chat.assignedOperatorId } : {}),
+    ...(chat.department ? { department: chat.department } : {}),
+    ...(chat.onHold ? { onHold: true } : {}),
+    ...(chat.addedOperator ? { addedOperator: chat.addedOperator } : {}),
   };
 }
 
@@ -67,6 +72,8 @@ export function operatorProfile(op: OperatorRecord): OperatorProfile {
     status: op.status,
     departments: op.departments ?? [],
     silent: op.silent ?? false,
+    ...(op.maxChats !== undefined ? { maxChats: op.maxChats } : {}),
+    activeChats: Math.max(0, op.activeChats ?? 0),
     preferences: { newVisitorSound: true, ...op.preferences },
   };
 }

@@ -7,6 +7,7 @@ import { config } from '../adapters/config.js';
 import { createConnectionNotifier } from '../adapters/connection-notifier.js';
 import { documentClient } from '../adapters/dynamo-client.js';
 import { createDynamoStore } from '../adapters/dynamo-store.js';
+import type { EventPublisher, OneTimeScheduler } from '../core/async-ports.js';
 import type { Clock, Deps, VisitorTokens } from '../core/ports.js';
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -25,7 +26,17 @@ let base: Omit<Deps, 'tokens'> | undefined;
 /** Token signing is supplied only by the functions that need it (page-view, the authorizer). */
 export type TokenProvider = () => Promise<VisitorTokens>;
 
-export async function loadDeps(options: { tokens?: TokenProvider } = {}): Promise<Deps> {
+/**
+ * What a function needs beyond the store and the notifier, supplied by the handler file so that
+ * only the functions that publish events or create schedules bundle those clients.
+ */
+export interface DepsOptions {
+  tokens?: TokenProvider;
+  events?: () => EventPublisher;
+  scheduler?: () => OneTimeScheduler;
+}
+
+export async function loadDeps(options: DepsOptions = {}): Promise<Deps> {
   if (!base) {
     const cfg = config();
     base = {
@@ -35,5 +46,10 @@ export async function loadDeps(options: { tokens?: TokenProvider } = {}): Promis
       ids: { next: () => ulid() },
     };
   }
-  return { ...base, tokens: options.tokens ? await options.tokens() : noTokens };
+  return {
+    ...base,
+    tokens: options.tokens ? await options.tokens() : noTokens,
+    ...(options.events ? { events: options.events() } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler() } : {}),
+  };
 }

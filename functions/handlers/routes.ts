@@ -27,6 +27,10 @@ export const WS_ROUTES: readonly WsRoute[] = [
   { routeKey: 'accept', entry: 'accept' },
   { routeKey: 'decline', entry: 'decline' },
   { routeKey: 'transfer', entry: 'transfer' },
+  { routeKey: 'add-operator', entry: 'add-operator' },
+  { routeKey: 'leave-chat', entry: 'leave-chat' },
+  { routeKey: 'hold', entry: 'hold' },
+  { routeKey: 'transcript', entry: 'transcript' },
   { routeKey: 'visitor-info', entry: 'visitor-info' },
   { routeKey: 'tag-visitor', entry: 'tag-visitor' },
   { routeKey: 'note-visitor', entry: 'note-visitor' },
@@ -38,6 +42,16 @@ export const WS_ROUTES: readonly WsRoute[] = [
  * keys match STREAM_KEY_FILTERS reach it (Lambda event filtering in AWS, the same rules locally).
  */
 export const STREAM_ENTRY = 'visitor-stream';
+
+/** EventBridge rules: events of these detail types go to these functions. */
+export const EVENT_RULES: readonly { detailType: string; entry: string }[] = [
+  { detailType: 'transcript.requested', entry: 'mail' },
+];
+
+/** EventBridge Scheduler targets: logical name → function. */
+export const SCHEDULE_TARGETS: readonly { target: string; entry: string }[] = [
+  { target: 'operator-presence', entry: 'operator-presence' },
+];
 export const STREAM_KEY_FILTERS: readonly { pkPrefix: string; sk?: string; skPrefix?: string }[] = [
   { pkPrefix: 'VIS#', sk: 'PROFILE' },
   { pkPrefix: 'VIS#', skPrefix: 'PV#' },
@@ -63,4 +77,9 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'PUT', path: '/api/me/preferences', auth: true },
   { method: 'GET', path: '/api/settings', auth: true },
   { method: 'PUT', path: '/api/settings', auth: true },
+  { method: 'GET', path: '/api/canned', auth: true },
+  { method: 'POST', path: '/api/canned', auth: true },
+  { method: 'PUT', path: '/api/canned/{cannedId}', auth: true },
+  { method: 'DELETE', path: '/api/canned/{cannedId}', auth: true },
+  { method: 'GET', path: '/api/operators', auth: true },
 ];

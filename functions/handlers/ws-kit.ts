@@ -13,7 +13,7 @@ import type { Deps } from '../core/ports.js';
 import type { Identity } from '../core/types.js';
 import { LIMITS } from '../protocol/limits.js';
 import { OPERATOR_ACTIONS, VISITOR_ACTIONS } from '../protocol/schemas.js';
-import { loadDeps, type TokenProvider } from './deps.js';
+import { type DepsOptions, loadDeps } from './deps.js';
 
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
@@ -80,7 +80,7 @@ export function wsAction<S extends ZodMiniType>(
   action: string,
   schema: S,
   run: (deps: Deps, caller: Caller, frame: output<S>) => Promise<void>,
-  options: { tokens?: TokenProvider } = {},
+  options: DepsOptions = {},
 ) {
   const visitorMay = (VISITOR_ACTIONS as readonly string[]).includes(action);
   const operatorMay = (OPERATOR_ACTIONS as readonly string[]).includes(action);

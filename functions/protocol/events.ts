@@ -42,6 +42,18 @@ export interface ChatSummary {
   endedBy?: SenderKind;
   /** Highest message seq stored so far. */
   lastSeq: number;
+  /**
+   * While queued: the operators the request is offered to (online, not silent, below their chat
+   * limit, not declined; only the assigned operator when the visitor has a 24-hour assignment).
+   */
+  offeredTo?: string[];
+  /** The visitor's 24-hour assignment routed this request to one operator's queue. */
+  assignedOperatorId?: string;
+  /** Transferred to (or requested for) a department: offered to its operators. */
+  department?: string;
+  onHold?: boolean;
+  /** Set when an operator was added to the conversation: who added whom (the added one is told). */
+  addedOperator?: { id: string; by: string };
 }
 
 /** The six statuses of the seed, derived from state (functions/core/visitor-status.ts). */
@@ -166,6 +178,16 @@ export interface SiteReport {
 
 /** Site settings operators need in the console (part of the operator welcome). */
 export interface ConsoleSettings {
+  /** Concurrent chats per operator unless the operator has their own limit. */
+  maxChatsPerOperator: number;
+  /** Drop the 24-hour visitor → operator assignment when a chat ends. */
+  dropAssignmentOnEnd: boolean;
+  /** After waiting this long in the queue, the visitor is offered to leave a message. */
+  queueTimeoutMs: number;
+  /** Sent by the operator when a chat is accepted ('' for none); %name% and %visitor% are replaced. */
+  acceptGreeting: string;
+  /** An operator whose last console closed becomes offline after this long. */
+  operatorGraceMs: number;
   /** A visitor with no socket for this long is departed. */
   departedGraceMs: number;
   /** Departed visitors stay in the grid this long. */
@@ -188,7 +210,21 @@ export interface OperatorProfile {
   /** Departments the operator belongs to; a silent one forces "Hide other operators' activity". */
   departments: string[];
   silent: boolean;
+  /** This operator's own limit of concurrent chats (else the site's). */
+  maxChats?: number;
+  /** Chats this operator holds right now. */
+  activeChats: number;
   preferences: OperatorPreferences;
+}
+
+export interface CannedMessage {
+  id: string;
+  /** Shared with the whole team, or one operator's own. */
+  scope: 'shared' | 'personal';
+  title: string;
+  text: string;
+  /** Keyboard shortcut, typed as /shortcut in the message box. */
+  shortcut?: string;
 }
 
 export interface WidgetSettings {
@@ -266,7 +302,7 @@ export interface QueueEvent {
 }
 export interface OperatorsEvent {
   type: 'operators';
-  operators: (OperatorRef & { status: OperatorStatus })[];
+  operators: (OperatorRef & { status: OperatorStatus; activeChats: number; departments: string[] })[];
 }
 export interface SyncEvent {
   type: 'sync';
@@ -292,6 +328,7 @@ export type ErrorCode =
   | 'frame-too-large'
   | 'rate-limited'
   | 'conflict'
+  | 'at-capacity'
   | 'internal';
 
 export interface ErrorEvent {

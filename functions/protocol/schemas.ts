@@ -110,7 +110,24 @@ export const setStatusSchema = z.object({ action: z.literal('set-status'), reqId
 
 export const acceptSchema = z.object({ action: z.literal('accept'), reqId, chatId: id });
 export const declineSchema = z.object({ action: z.literal('decline'), reqId, chatId: id });
-export const transferSchema = z.object({ action: z.literal('transfer'), reqId, chatId: id, toOperatorId: id });
+export const transferSchema = z
+  .object({
+    action: z.literal('transfer'),
+    reqId,
+    chatId: id,
+    toOperatorId: z.optional(id),
+    toDepartment: z.optional(id),
+  })
+  .check(z.refine((f) => !!f.toOperatorId !== !!f.toDepartment, 'give either toOperatorId or toDepartment'));
+export const addOperatorSchema = z.object({ action: z.literal('add-operator'), reqId, chatId: id, operatorId: id });
+export const leaveChatSchema = z.object({ action: z.literal('leave-chat'), reqId, chatId: id });
+export const holdSchema = z.object({ action: z.literal('hold'), reqId, chatId: id, on: z.boolean() });
+export const transcriptSchema = z.object({
+  action: z.literal('transcript'),
+  reqId,
+  chatId: id,
+  email: z.email().check(z.maxLength(LIMITS.email)),
+});
 
 /** Actions a visitor connection may send, and actions an operator connection may send. */
 export const VISITOR_ACTIONS = [
@@ -121,6 +138,7 @@ export const VISITOR_ACTIONS = [
   'typing',
   'end-chat',
   'sync',
+  'transcript',
 ] as const;
 export const OPERATOR_ACTIONS = [
   'hello',
@@ -128,6 +146,10 @@ export const OPERATOR_ACTIONS = [
   'accept',
   'decline',
   'transfer',
+  'add-operator',
+  'leave-chat',
+  'hold',
+  'transcript',
   'tag-visitor',
   'note-visitor',
   'chat-message',
@@ -150,13 +172,30 @@ export type SetStatusFrame = z.infer<typeof setStatusSchema>;
 export type AcceptFrame = z.infer<typeof acceptSchema>;
 export type DeclineFrame = z.infer<typeof declineSchema>;
 export type TransferFrame = z.infer<typeof transferSchema>;
+export type AddOperatorFrame = z.infer<typeof addOperatorSchema>;
+export type LeaveChatFrame = z.infer<typeof leaveChatSchema>;
+export type HoldFrame = z.infer<typeof holdSchema>;
+export type TranscriptFrame = z.infer<typeof transcriptSchema>;
 export type OperatorStatus = z.infer<typeof operatorStatusSchema>;
 
 /** Body of PUT /api/me/preferences. */
 export const preferencesSchema = z.object({ newVisitorSound: z.boolean() });
 
+/** Body of POST /api/canned and PUT /api/canned/{id}. */
+export const cannedSchema = z.object({
+  scope: z.enum(['shared', 'personal']),
+  title: z.string().check(z.minLength(1), z.maxLength(80)),
+  text: freeText(LIMITS.chatText),
+  shortcut: z.optional(z.string().check(z.regex(/^[a-z0-9-]{1,20}$/, 'letters, digits and dashes, at most 20'))),
+});
+
 /** Body of PUT /api/settings (admins). */
 export const settingsSchema = z.object({
+  maxChatsPerOperator: z.int().check(z.minimum(1), z.maximum(50)),
+  dropAssignmentOnEnd: z.boolean(),
+  queueTimeoutMs: z.int().check(z.minimum(10_000), z.maximum(60 * 60_000)),
+  acceptGreeting: text(LIMITS.chatText),
+  operatorGraceMs: z.int().check(z.minimum(5_000), z.maximum(30 * 60_000)),
   departedGraceMs: z.int().check(z.minimum(5_000), z.maximum(10 * 60_000)),
   departedVisibleMs: z.int().check(z.minimum(60_000), z.maximum(24 * 60 * 60_000)),
   truncateIp: z.boolean(),

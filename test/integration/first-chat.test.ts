@@ -128,7 +128,7 @@ describe('a chat from request to end', () => {
       clientMsgId: 'o-1',
     });
     await page.ws.next((f) => f.type === 'message' && f.id === m2.id);
-    expect(Number(m2.seq)).toBe(Number(m1.seq) + 1);
+    expect(Number(m2.seq)).toBeGreaterThan(Number(m1.seq));
 
     // A retried message (same clientMsgId) is answered with the stored one, not stored twice.
     const again = await page.ws.request({

@@ -37,6 +37,12 @@ function harness(store: Partial<Store>) {
       operatorConnections: vi.fn(async () => []),
       chatsByStatus: vi.fn(async () => []),
       getVisitor: vi.fn(async () => undefined),
+      getSettings: vi.fn(async () => ({})),
+      reserveChatSlot: vi.fn(async () => true),
+      releaseChatSlot: vi.fn(async () => undefined),
+      putAssignment: vi.fn(async () => undefined),
+      deleteAssignment: vi.fn(async () => undefined),
+      getOperator: vi.fn(async () => undefined),
       siteOperators: vi.fn(async () => []),
       attachConnections: vi.fn(async () => undefined),
       detachConnections: vi.fn(async () => undefined),
@@ -187,6 +193,7 @@ describe('transferring a chat', () => {
     const { deps } = harness({
       getChat: vi.fn(async () => active),
       getOperator: vi.fn(async (id: string) => operator(id, id === 'c' ? { status: 'away' } : {})),
+      siteOperators: vi.fn(async () => ['a', 'b', 'c'].map((id) => operator(id, id === 'c' ? { status: 'away' } : {}))),
     });
     await expect(
       transferChat(deps, caller('a'), { action: 'transfer', chatId: 'c1', toOperatorId: 'c' }),
@@ -198,6 +205,7 @@ describe('transferring a chat', () => {
     const { deps, sent } = harness({
       getChat: vi.fn(async () => active),
       getOperator: vi.fn(async (id: string) => operator(id, id === 'b' ? { role: 'admin' } : {})),
+      siteOperators: vi.fn(async () => ['a', 'b', 'c'].map((id) => operator(id, id === 'b' ? { role: 'admin' } : {}))),
       reassignChat: vi.fn(async () => moved),
     });
     await transferChat(deps, caller('b'), { action: 'transfer', chatId: 'c1', toOperatorId: 'c' });

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ParleyData } from './data.js';
 import { acknowledge } from './nag.js';
@@ -34,6 +35,12 @@ export interface ParleyFunctionProps {
   readonly timeout?: Duration;
   /** Extra environment variables. Table, mail etc. are added by the grant helpers. */
   readonly environment?: Record<string, string>;
+  /**
+   * Where asynchronous invocations (EventBridge rules, Scheduler) go when the function still fails
+   * after Lambda's retries; the role gets `sqs:SendMessage` on this queue only.
+   * @default none (synchronous callers see the error themselves)
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -79,6 +86,7 @@ export class ParleyFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {

@@ -3,11 +3,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ParleyAuth } from './auth.js';
 import { ParleyData } from './data.js';
+import { ParleyEventHandlers } from './event-handlers.js';
+import type { ParleyFunction } from './function.js';
 import { ParleyHosting } from './hosting.js';
 import { ParleyHttpApi } from './http-api.js';
 import { ParleyMail } from './mail.js';
 import { acknowledge } from './nag.js';
 import { RealtimeApi } from './realtime-api.js';
+import { ScheduleTargets } from './schedule-targets.js';
 import { ParleyScheduling } from './scheduling.js';
 import { VisitorStream } from './visitor-stream.js';
 
@@ -28,7 +31,7 @@ export interface ParleyStackProps extends StackProps {
   readonly handlersDir?: string;
 }
 
-/** Parley in one stack: data and its stream, auth, the two APIs, hosting, scheduling and mail. */
+/** Parley in one stack: data and its stream, auth, the two APIs, hosting, scheduling, events and mail. */
 export class ParleyStack extends Stack {
   readonly data: ParleyData;
   readonly auth: ParleyAuth;
@@ -37,6 +40,8 @@ export class ParleyStack extends Stack {
   readonly hosting: ParleyHosting;
   readonly scheduling: ParleyScheduling;
   readonly mail: ParleyMail;
+  readonly eventHandlers: ParleyEventHandlers;
+  readonly scheduleTargets: ScheduleTargets;
   readonly visitorStream: VisitorStream;
   readonly visitorTokenSecret: secretsmanager.Secret;
 
@@ -83,8 +88,29 @@ export class ParleyStack extends Stack {
 
     this.scheduling = new ParleyScheduling(this, 'Scheduling');
     this.mail = new ParleyMail(this, 'Mail', { mailFrom: props.mailFrom });
-    // No handler of this issue schedules, publishes or mails yet; later routes are granted with
-    // this.scheduling.allowInvoke/grantScheduling/grantPutEvents and this.mail.grantSend.
+
+    // EVENT_RULES: domain events on the bus → their functions (mail reads the table only).
+    this.eventHandlers = new ParleyEventHandlers(this, 'Events', {
+      bus: this.scheduling.bus,
+      data: this.data,
+      wsCallbackUrl: this.realtime.callbackUrl,
+      handlersDir: props.handlersDir,
+    });
+    // SCHEDULE_TARGETS: the only functions the scheduler role may invoke.
+    this.scheduleTargets = new ScheduleTargets(this, 'ScheduleTargets', {
+      scheduling: this.scheduling,
+      data: this.data,
+      realtime: this.realtime,
+      handlersDir: props.handlersDir,
+    });
+
+    // Who publishes, schedules and mails (each grant names its one resource):
+    // - `transcript` asks for a transcript by putting transcript.requested on the bus;
+    this.scheduling.grantPutEvents(this.wsRoute('transcript'));
+    // - `$disconnect` starts an operator's grace period as a one-time schedule of operator-presence;
+    this.scheduling.grantScheduling(this.wsRoute('$disconnect'));
+    // - the mail function sends the transcript from the Parley sender.
+    this.mail.grantSend(this.eventHandlers.functionOf('mail'));
 
     this.hosting = new ParleyHosting(this, 'Hosting', {
       realtimeDomainName: this.realtime.domainName,
@@ -119,5 +145,16 @@ export class ParleyStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'EventDeadLetterQueueUrl', {
+      description: 'Domain events (e.g. transcript requests) that could not be handled',
+      value: this.eventHandlers.deadLetterQueue.queueUrl,
+    });
+  }
+
+  /** The function of a WebSocket route; throws when WS_ROUTES has no such route. */
+  private wsRoute(routeKey: string): ParleyFunction {
+    const fn = this.realtime.functions.get(routeKey);
+    if (!fn) throw new Error(`WS_ROUTES has no route ${routeKey}`);
+    return fn;
   }
 }

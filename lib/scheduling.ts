@@ -1,9 +1,17 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import type { ParleyFunction } from './function.js';
+import { acknowledgeWildcardResource } from './nag.js';
+
+/**
+ * The `source` of every Parley domain event (EVENT_SOURCE in functions/adapters/event-bus.ts; not
+ * imported here so the CDK app does not load the EventBridge client). Rules match it, and
+ * publishers may put events with this source only.
+ */
+export const PARLEY_EVENT_SOURCE = 'parley';
 
 export interface ParleySchedulingProps {
   /**
@@ -15,9 +23,10 @@ export interface ParleySchedulingProps {
 
 /**
  * Asynchronous work (DESIGN §1): an EventBridge bus for Parley's domain events, and an EventBridge
- * Scheduler group for one-time schedules (auto-invitations), with the role the schedules run as.
- * The role starts with no rights; `allowInvoke(fn)` adds exactly one function, and
- * `grantScheduling(fn)` lets a function create schedules in the group that run as that role.
+ * Scheduler group for one-time schedules (operator grace periods, auto-invitations), with the role
+ * the schedules run as. The role starts with no rights; `addTarget(name, fn)` lets it invoke exactly
+ * that function, and `grantScheduling(fn)` lets a function create schedules in the group that run
+ * as that role and target one of the registered functions.
  */
 export class ParleyScheduling extends Construct {
   /** Parley's event bus. */
@@ -26,6 +35,9 @@ export class ParleyScheduling extends Construct {
   readonly group: scheduler.ScheduleGroup;
   /** The role EventBridge Scheduler assumes to invoke the targets. */
   readonly schedulerRole: iam.Role;
+  /** `arn:…:schedule/<group>/*`: every schedule of the group, and nothing else. */
+  readonly schedulesArn: string;
+  private readonly targets = new Map<string, ParleyFunction>();
 
   constructor(scope: Construct, id: string, props: ParleySchedulingProps = {}) {
     super(scope, id);
@@ -38,6 +50,12 @@ export class ParleyScheduling extends Construct {
     this.group = new scheduler.ScheduleGroup(this, 'Group', {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+    this.schedulesArn = stack.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.group.scheduleGroupName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
 
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       description: 'Assumed by EventBridge Scheduler to run Parley schedules',
@@ -48,8 +66,24 @@ export class ParleyScheduling extends Construct {
     });
   }
 
+  /** The registered schedule targets: logical name → function. */
+  get targetFunctions(): ReadonlyMap<string, ParleyFunction> {
+    return this.targets;
+  }
+
+  /**
+   * Registers `fn` as the schedule target `name` (listed in every scheduling function's
+   * `SCHEDULER_TARGETS`) and lets schedules invoke it.
+   */
+  addTarget(name: string, fn: ParleyFunction): void {
+    const existing = this.targets.get(name);
+    if (existing && existing !== fn) throw new Error(`Schedule target ${name} is registered twice`);
+    this.targets.set(name, fn);
+    if (!existing) this.allowInvoke(fn);
+  }
+
   /** Lets schedules invoke `fn` (this function only, no version/alias wildcard). */
-  allowInvoke(fn: ParleyFunction): void {
+  private allowInvoke(fn: ParleyFunction): void {
     this.schedulerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
@@ -59,14 +93,29 @@ export class ParleyScheduling extends Construct {
   }
 
   /**
-   * Lets `fn` create, update and delete schedules in Parley's group that run as the scheduler role, and
-   * tells it the group and role (`SCHEDULER_GROUP_NAME`, `SCHEDULER_ROLE_ARN`).
+   * Lets `fn` create and delete one-time schedules in Parley's group (no update, no read, no other
+   * group) that run as the scheduler role, and tells it the group, the role and the targets
+   * (`SCHEDULER_GROUP_NAME`, `SCHEDULER_ROLE_ARN`, `SCHEDULER_TARGETS` = `{"<target>": "<function ARN>"}`
+   * of every `addTarget`, whenever it was called).
    */
   grantScheduling(fn: ParleyFunction): void {
-    this.group.grants.writeSchedules(fn.role);
-    this.group.grants.deleteSchedules(fn.role);
+    const stack = Stack.of(this);
     fn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
+        sid: 'ParleySchedules',
+        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [this.schedulesArn],
+      }),
+    );
+    acknowledgeWildcardResource(
+      fn,
+      this.schedulesArn,
+      'Schedule names are made at run time (one per operator and grace period); the wildcard covers the ' +
+        'schedules of Parley’s own schedule group only, and only CreateSchedule and DeleteSchedule.',
+    );
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ParleyPassSchedulerRole',
         actions: ['iam:PassRole'],
         resources: [this.schedulerRole.roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
@@ -74,11 +123,30 @@ export class ParleyScheduling extends Construct {
     );
     fn.addEnvironment('SCHEDULER_GROUP_NAME', this.group.scheduleGroupName);
     fn.addEnvironment('SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
+    fn.addEnvironment(
+      'SCHEDULER_TARGETS',
+      Lazy.string({
+        produce: () =>
+          stack.toJsonString(
+            Object.fromEntries([...this.targets].map(([name, target]) => [name, target.fn.functionArn])),
+          ),
+      }),
+    );
   }
 
-  /** Lets `fn` put events on Parley's bus only, and tells it the bus (`EVENT_BUS_NAME`). */
+  /**
+   * Lets `fn` put events on Parley's bus only, with source `parley` only, and tells it the bus
+   * (`EVENT_BUS_NAME`).
+   */
   grantPutEvents(fn: ParleyFunction): void {
-    this.bus.grantPutEventsTo(fn.role);
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ParleyPutEvents',
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': PARLEY_EVENT_SOURCE } },
+      }),
+    );
     fn.addEnvironment('EVENT_BUS_NAME', this.bus.eventBusName);
   }
 }

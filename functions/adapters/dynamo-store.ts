@@ -32,6 +32,12 @@ const isConditionFailure = (err: unknown) =>
 
 const epochS = (ms: number) => Math.floor(ms / 1000);
 
+/**
+ * The chat's operators as one string: conditions compare it (a scalar) to make sure nobody
+ * changed who holds the chat since it was read.
+ */
+const operatorKey = (ids: readonly string[]) => ids.join(',');
+
 function strip<T>(item: Item | undefined, drop: string[] = []): T | undefined {
   if (!item) return undefined;
   const out: Item = {};
@@ -43,7 +49,7 @@ function strip<T>(item: Item | undefined, drop: string[] = []): T | undefined {
 }
 
 function toChat(item: Item | undefined): ChatRecord | undefined {
-  return strip<ChatRecord>(item, ['operatorIds', 'cmids', 'lastMessageAt', 'transcripts']);
+  return strip<ChatRecord>(item, ['operatorIds', 'operatorKey', 'cmids', 'lastMessageAt', 'transcripts']);
 }
 
 function toMessage(item: Item): ChatMessage {
@@ -607,6 +613,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
             gsi1sk: `${pad(chat.createdAt)}#${chat.chatId}`,
             ...chat,
             operatorIds: chat.operators.map((o) => o.id),
+            operatorKey: operatorKey(chat.operators.map((o) => o.id)),
             cmids: {},
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -640,7 +647,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       const out = await update({
         Key: keys.chat(chatId),
         UpdateExpression:
-          'SET #status = :active, operators = :ops, operatorIds = :ids, acceptedAt = :at, gsi1pk = :gpk REMOVE offeredTo, assignedOperatorId',
+          'SET #status = :active, operators = :ops, operatorIds = :ids, operatorKey = :key, acceptedAt = :at, gsi1pk = :gpk REMOVE offeredTo, assignedOperatorId',
         ConditionExpression: '#status = :queued',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -648,6 +655,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
           ':queued': 'queued',
           ':ops': [{ id: operator.id, name: operator.name }],
           ':ids': [operator.id],
+          ':key': operatorKey([operator.id]),
           ':at': at,
           ':gpk': keys.siteChatsIndex(chat.siteId, 'active'),
         },
@@ -692,13 +700,14 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       return toChat(
         await update({
           Key: keys.chat(chatId),
-          UpdateExpression: 'SET operators = :ops, operatorIds = :ids',
-          ConditionExpression: '#status = :active AND operatorIds = :expected',
+          UpdateExpression: 'SET operators = :ops, operatorIds = :ids, operatorKey = :key',
+          ConditionExpression: '#status = :active AND operatorKey = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':ops': operators,
             ':ids': operators.map((o) => o.id),
-            ':expected': expectedOperatorIds,
+            ':key': operatorKey(operators.map((o) => o.id)),
+            ':expected': operatorKey(expectedOperatorIds),
             ':active': 'active',
           },
         }),
@@ -856,8 +865,8 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         await update({
           Key: keys.chat(chatId),
           UpdateExpression:
-            'SET #status = :queued, operators = :none, operatorIds = :none, department = :dept, offeredTo = :o, gsi1pk = :gpk, declinedBy = :none REMOVE onHold, addedOperator, assignedOperatorId',
-          ConditionExpression: '#status = :active AND operatorIds = :expected',
+            'SET #status = :queued, operators = :none, operatorIds = :none, operatorKey = :nokey, department = :dept, offeredTo = :o, gsi1pk = :gpk, declinedBy = :none REMOVE onHold, addedOperator, assignedOperatorId',
+          ConditionExpression: '#status = :active AND operatorKey = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':queued': 'queued',
@@ -865,19 +874,20 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
             ':none': [],
             ':dept': department,
             ':o': offeredTo,
-            ':expected': expectedOperatorIds,
+            ':nokey': '',
+            ':expected': operatorKey(expectedOperatorIds),
             ':gpk': keys.siteChatsIndex(chat.siteId, 'queued'),
           },
         }),
       );
     },
-    async addChatOperator(chatId, operator, by) {
+    async addChatOperator(chatId, expectedOperatorIds, operator, by) {
       return toChat(
         await update({
           Key: keys.chat(chatId),
           UpdateExpression:
-            'SET operators = list_append(operators, :op), operatorIds = list_append(operatorIds, :id), addedOperator = :added',
-          ConditionExpression: '#status = :active AND NOT contains(operatorIds, :opid)',
+            'SET operators = list_append(operators, :op), operatorIds = list_append(operatorIds, :id), operatorKey = :key, addedOperator = :added',
+          ConditionExpression: '#status = :active AND operatorKey = :expected AND NOT contains(operatorIds, :opid)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':op': [operator],
@@ -885,6 +895,8 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
             ':opid': operator.id,
             ':active': 'active',
             ':added': { id: operator.id, by },
+            ':expected': operatorKey(expectedOperatorIds),
+            ':key': operatorKey([...expectedOperatorIds, operator.id]),
           },
         }),
       );
@@ -893,13 +905,14 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       return toChat(
         await update({
           Key: keys.chat(chatId),
-          UpdateExpression: 'SET operators = :ops, operatorIds = :ids REMOVE addedOperator',
-          ConditionExpression: '#status = :active AND operatorIds = :expected',
+          UpdateExpression: 'SET operators = :ops, operatorIds = :ids, operatorKey = :key REMOVE addedOperator',
+          ConditionExpression: '#status = :active AND operatorKey = :expected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':ops': operators,
             ':ids': operators.map((o) => o.id),
-            ':expected': expectedOperatorIds,
+            ':key': operatorKey(operators.map((o) => o.id)),
+            ':expected': operatorKey(expectedOperatorIds),
             ':active': 'active',
           },
         }),

@@ -232,12 +232,12 @@ export async function declineChat(deps: Deps, caller: Caller, frame: DeclineFram
   const chat = await loadChat(deps, frame.chatId, identity);
   if (chat.status !== 'queued') throw new ConflictError('only a queued chat can be declined');
   await deps.store.declineChat(chat.chatId, identity.operatorId);
-  await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'decline' }, caller.reqId));
   // Declined by the operator it was assigned to: the assignment goes, the request goes to everyone.
   const declinedBy = [...chat.declinedBy, identity.operatorId];
   if (chat.assignedOperatorId === identity.operatorId)
     await deps.store.deleteAssignment(chat.visitorId, identity.operatorId);
   await reoffer(deps, { ...chat, declinedBy }, chat.assignedOperatorId === identity.operatorId);
+  await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'decline' }, caller.reqId));
 }
 
 export async function sendMessage(deps: Deps, caller: Caller, frame: ChatMessageFrame): Promise<void> {
@@ -445,6 +445,7 @@ export async function addOperator(deps: Deps, caller: Caller, frame: AddOperator
   }
   const added = await deps.store.addChatOperator(
     chat.chatId,
+    chat.operators.map((o) => o.id),
     { id: target.operatorId, name: target.name },
     identity.operatorId,
   );

@@ -99,12 +99,12 @@ export async function setStatus(deps: Deps, caller: Caller, frame: SetStatusFram
   const identity = requireOperator(caller.identity);
   await deps.store.setOperatorStatus(identity.operatorId, frame.status);
   forgetOperatorsOnline(identity.siteId);
-  await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'set-status' }, caller.reqId));
   await broadcastOperators(deps, identity.siteId);
   // Online: the longest-waiting requests are offered to them. Away or offline: theirs move on.
   if (frame.status === 'online') await offerQueuedChats(deps, identity.siteId, identity.operatorId);
   else await operatorUnavailable(deps, identity.siteId, identity.operatorId);
   await broadcastQueue(deps, identity.siteId);
+  await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'set-status' }, caller.reqId));
 }
 
 export async function broadcastQueue(deps: Deps, siteId: string): Promise<void> {

@@ -198,7 +198,13 @@ export interface Store {
     department: string,
     offeredTo: string[],
   ): Promise<ChatRecord | undefined>;
-  addChatOperator(chatId: string, operator: { id: string; name: string }, by: string): Promise<ChatRecord | undefined>;
+  /** Adds an operator while `expectedOperatorIds` still hold the chat. */
+  addChatOperator(
+    chatId: string,
+    expectedOperatorIds: string[],
+    operator: { id: string; name: string },
+    by: string,
+  ): Promise<ChatRecord | undefined>;
   /** Sets the operators to `operators` while `expectedOperatorIds` still hold the chat. */
   setChatOperators(
     chatId: string,

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { output, ZodMiniType } from 'zod/mini';
 import { log } from '../adapters/log.js';
+import { deleteCanned, listCanned, saveCanned } from '../core/canned.js';
 import { BadRequestError, describeError, ForbiddenError, NotFoundError } from '../core/errors.js';
 import {
   issueTicket,
@@ -18,7 +19,7 @@ import { reportRange, siteReport } from '../core/reports.js';
 import { siteSettings } from '../core/settings.js';
 import { operatorProfile } from '../core/views.js';
 import { visitorDetails } from '../core/visitors.js';
-import { preferencesSchema, settingsSchema } from '../protocol/schemas.js';
+import { cannedSchema, preferencesSchema, settingsSchema } from '../protocol/schemas.js';
 import { loadDeps } from './deps.js';
 
 const SITE_ID = process.env.SITE_ID || 'demo';
@@ -96,6 +97,30 @@ export const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGateway
       }
       if (route === 'PUT /api/me/preferences') {
         return json(200, await updatePreferences(deps, op, parseJson(event.body, preferencesSchema)));
+      }
+      if (route === 'GET /api/canned') return json(200, await listCanned(deps, op));
+      if (route === 'POST /api/canned')
+        return json(201, await saveCanned(deps, op, parseJson(event.body, cannedSchema)));
+      if (route === 'PUT /api/canned/{cannedId}') {
+        const id = event.pathParameters?.cannedId ?? '';
+        return json(200, await saveCanned(deps, op, parseJson(event.body, cannedSchema), id));
+      }
+      if (route === 'DELETE /api/canned/{cannedId}') {
+        await deleteCanned(deps, op, event.pathParameters?.cannedId ?? '');
+        return json(200, { deleted: true });
+      }
+      if (route === 'GET /api/operators') {
+        const operators = await deps.store.siteOperators(op.siteId);
+        return json(
+          200,
+          operators
+            .filter((o) => !o.disabled)
+            .map((o) => {
+              const { preferences, ...profile } = operatorProfile(o);
+              void preferences; // one's own preferences are nobody else's business
+              return profile;
+            }),
+        );
       }
       if (route === 'GET /api/settings') return json(200, (await siteSettings(deps, op.siteId)).console);
       if (route === 'PUT /api/settings') {

@@ -12,7 +12,7 @@ import { ParleyStack } from '../../lib/parley-stack.js';
 export const TEST_SITE_ID = 'demo';
 export const TEST_MAIL_FROM = 'parley@example.com';
 
-/** Generous: 16 esbuild bundles of the handlers and the AWS SDK clients they use. */
+/** Generous: an esbuild bundle per handler function (WS routes, HTTP API, stream, events, schedules). */
 export const SYNTH_TIMEOUT_MS = 300_000;
 
 export function createParleyApp(): { app: App; stack: ParleyStack } {

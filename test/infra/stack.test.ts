@@ -1,6 +1,13 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_ROUTES, STREAM_KEY_FILTERS, WS_ROUTES } from '../../functions/handlers/routes.js';
+import { EVENT_SOURCE } from '../../functions/adapters/event-bus.js';
+import {
+  EVENT_RULES,
+  HTTP_ROUTES,
+  SCHEDULE_TARGETS,
+  STREAM_KEY_FILTERS,
+  WS_ROUTES,
+} from '../../functions/handlers/routes.js';
 import { TABLE_ACTIONS } from '../../lib/function.js';
 import { WS_FORWARDED_HEADERS } from '../../lib/hosting.js';
 import type { ParleyStack } from '../../lib/parley-stack.js';
@@ -44,6 +51,27 @@ function statementsOf(roleLogicalId: string): Json[] {
 function actionsOf(statement: Json): string[] {
   return ([] as string[]).concat(statement.Action);
 }
+
+function resourcesOf(statement: Json): Json[] {
+  return ([] as Json[]).concat(statement.Resource);
+}
+
+/** Logical ids of the roles whose policies grant any action matching `pattern`. */
+function rolesGranting(pattern: RegExp): string[] {
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Json[]).some((s) => actionsOf(s).some((a) => pattern.test(a))),
+    )
+    .flatMap(([, p]) => (p.Properties.Roles as Json[]).map((r) => r.Ref as string))
+    .sort();
+}
+
+/** The environment variables of a function. */
+function envOf(fn: { fn: { node: { defaultChild?: unknown } } }): Json {
+  return resources[logicalIdOf(fn.fn)]!.Properties.Environment.Variables;
+}
+
+const distinct = <T>(values: T[]) => [...new Set(values)];
 
 describe('the data table', () => {
   it('is one on-demand table keyed pk/sk with TTL on ttl, PITR and AWS-managed encryption', () => {
@@ -165,11 +193,23 @@ describe('the WebSocket API', () => {
 
 describe('the functions', () => {
   const wsFunctions = () => [...stack.realtime.functions.values(), stack.realtime.authorizerFunction];
-  const allFunctions = () => [...wsFunctions(), stack.httpApi.handler, stack.visitorStream.handler];
+  const asyncFunctions = () => [...stack.eventHandlers.functions.values(), ...stack.scheduleTargets.functions.values()];
+  const allFunctions = () => [
+    ...wsFunctions(),
+    stack.httpApi.handler,
+    stack.visitorStream.handler,
+    ...asyncFunctions(),
+  ];
 
   it('all run nodejs22.x on arm64 with source maps and their own one-month log group', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.Runtime?.startsWith('nodejs'));
-    expect(functions.length).toBe(WS_ROUTES.length + 3); // routes + authorizer + http-api + visitor-stream
+    // routes + authorizer + http-api + visitor-stream + one per event entry + one per schedule entry
+    expect(functions.length).toBe(
+      WS_ROUTES.length +
+        3 +
+        distinct(EVENT_RULES.map((r) => r.entry)).length +
+        distinct(SCHEDULE_TARGETS.map((t) => t.entry)).length,
+    );
     const streamId = logicalIdOf(stack.visitorStream.handler.fn);
     for (const [id, fn] of functions) {
       expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
@@ -248,14 +288,18 @@ describe('the functions', () => {
       .filter(([routeKey]) => routeKey !== '$connect')
       .map(([, fn]) => logicalIdOf(fn.role));
     expected.push(logicalIdOf(stack.visitorStream.handler.role));
+    // operator-presence broadcasts operator status and moves queued offers on
+    expected.push(logicalIdOf(stack.scheduleTargets.functionOf('operator-presence').role));
     expect([...posters].sort()).toEqual(expected.sort());
     expect(posters.has(logicalIdOf(stack.realtime.authorizerFunction.role))).toBe(false);
     expect(posters.has(logicalIdOf(stack.httpApi.handler.role))).toBe(false);
+    expect(posters.has(logicalIdOf(stack.eventHandlers.functionOf('mail').role))).toBe(false);
   });
 
-  it('reach the table with item-level actions on the table and its GSI only', () => {
+  it('reach the table with item-level actions on the table and its GSI only (read-only for mail)', () => {
     const tableArn = { 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'Arn'] };
     const streamArn = { 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'StreamArn'] };
+    const mail = stack.eventHandlers.functionOf('mail');
     for (const fn of allFunctions()) {
       const statements = statementsOf(logicalIdOf(fn.role)).filter(
         (s) =>
@@ -263,7 +307,8 @@ describe('the functions', () => {
           JSON.stringify(s.Resource) !== JSON.stringify(streamArn),
       );
       expect(statements).toHaveLength(1);
-      expect(actionsOf(statements[0]!).sort()).toEqual([...TABLE_ACTIONS.readwrite].sort());
+      const access = fn === mail ? 'read' : 'readwrite';
+      expect(actionsOf(statements[0]!).sort(), fn.node.path).toEqual([...TABLE_ACTIONS[access]].sort());
       expect(statements[0]!.Resource).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/gsi1']] }]);
     }
   });
@@ -379,6 +424,23 @@ describe('IAM across the whole stack', () => {
     }
     for (const [id, role] of ofType('AWS::IAM::Role')) {
       expect(JSON.stringify(role.Properties.Policies ?? []), id).not.toMatch(/dynamodb:(\*|Scan|Transact)/);
+    }
+  });
+
+  it('allows no `*` or `service:*` action in any policy, resource policies included', () => {
+    const documents: [string, Json][] = [
+      ...ofType('AWS::IAM::Policy').map(([id, p]): [string, Json] => [id, p.Properties.PolicyDocument]),
+      ...ofType('AWS::IAM::Role').flatMap(([id, r]) =>
+        ((r.Properties.Policies ?? []) as Json[]).map((p): [string, Json] => [id, p.PolicyDocument]),
+      ),
+      ...ofType('AWS::SQS::QueuePolicy').map(([id, p]): [string, Json] => [id, p.Properties.PolicyDocument]),
+      ...ofType('AWS::S3::BucketPolicy').map(([id, p]): [string, Json] => [id, p.Properties.PolicyDocument]),
+    ];
+    for (const [id, document] of documents) {
+      for (const statement of document.Statement as Json[]) {
+        if (statement.Effect !== 'Allow') continue; // e.g. the TLS-only Deny on sqs:*
+        for (const action of actionsOf(statement)) expect(action, id).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
+      }
     }
   });
 });
@@ -609,7 +671,7 @@ describe('scheduling and mail', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
   });
 
-  it('has a scheduler role only scheduler.amazonaws.com of this account may assume', () => {
+  it('has a scheduler role only scheduler.amazonaws.com of this account may assume, invoking the schedule targets only', () => {
     const role = resources[logicalIdOf(stack.scheduling.schedulerRole)]!;
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
@@ -619,7 +681,120 @@ describe('scheduling and mail', () => {
         Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
       },
     ]);
-    expect(statementsOf(logicalIdOf(stack.scheduling.schedulerRole))).toEqual([]);
+    const targetArns = distinct(SCHEDULE_TARGETS.map((t) => t.entry)).map((entry) => ({
+      'Fn::GetAtt': [logicalIdOf(stack.scheduleTargets.functionOf(entry).fn), 'Arn'],
+    }));
+    const statements = statementsOf(logicalIdOf(stack.scheduling.schedulerRole));
+    expect(statements).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: targetArns.length === 1 ? targetArns[0] : targetArns,
+      },
+    ]);
+    // today: operator-presence and nothing else
+    expect(statements[0]!.Resource).toEqual({
+      'Fn::GetAtt': [logicalIdOf(stack.scheduleTargets.functionOf('operator-presence').fn), 'Arn'],
+    });
+    expect(ofType('AWS::IAM::ManagedPolicy')).toHaveLength(0);
+    expect(resources[logicalIdOf(stack.scheduling.schedulerRole)]!.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('lets $disconnect create and delete schedules in the Parley group only, passing the scheduler role only', () => {
+    const disconnect = stack.realtime.functions.get('$disconnect')!;
+    const groupName = stack.resolve(stack.scheduling.group.scheduleGroupName);
+    const statements = statementsOf(logicalIdOf(disconnect.role));
+
+    const schedules = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
+    expect(schedules).toHaveLength(1);
+    expect(actionsOf(schedules[0]!).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+    expect(schedules[0]!.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':scheduler:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:schedule/${groupName}/*`,
+        ],
+      ],
+    });
+
+    const passRole = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+    expect(passRole).toEqual([
+      {
+        Sid: 'ParleyPassSchedulerRole',
+        Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.scheduling.schedulerRole), 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+    ]);
+
+    // Nobody else schedules or passes roles.
+    expect(rolesGranting(/^scheduler:/)).toEqual([logicalIdOf(disconnect.role)]);
+    expect(rolesGranting(/^iam:PassRole$/)).toEqual([logicalIdOf(disconnect.role)]);
+  });
+
+  it('tells $disconnect the group, the role and every schedule target (and nobody else)', () => {
+    const disconnect = stack.realtime.functions.get('$disconnect')!;
+    const env = envOf(disconnect);
+    expect(env.SCHEDULER_GROUP_NAME).toBe(stack.resolve(stack.scheduling.group.scheduleGroupName));
+    expect(env.SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.scheduling.schedulerRole), 'Arn'] });
+    // {"<target>":"<function ARN>"}: put the ARN tokens back into the joined JSON and parse it
+    const join = env.SCHEDULER_TARGETS['Fn::Join'] as [string, (string | Json)[]];
+    expect(join[0]).toBe('');
+    const json = join[1].map((part) => (typeof part === 'string' ? part : `<${part['Fn::GetAtt'][0]}>`)).join('');
+    expect(JSON.parse(json)).toEqual(
+      Object.fromEntries(
+        SCHEDULE_TARGETS.map((t) => [t.target, `<${logicalIdOf(stack.scheduleTargets.functionOf(t.entry).fn)}>`]),
+      ),
+    );
+    expect(Object.keys(JSON.parse(json))).toEqual(['operator-presence']);
+
+    const withSchedulerEnv = ofType('AWS::Lambda::Function')
+      .filter(([, f]) => f.Properties.Environment?.Variables?.SCHEDULER_TARGETS !== undefined)
+      .map(([id]) => id);
+    expect(withSchedulerEnv).toEqual([logicalIdOf(disconnect.fn)]);
+  });
+
+  it('gives operator-presence the table (read/write), the callback URL and posting, but no scheduling', () => {
+    const presence = stack.scheduleTargets.functionOf('operator-presence');
+    const env = envOf(presence);
+    expect(env.TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.data.table) });
+    expect(env.WS_CALLBACK_URL).toEqual(stack.resolve(stack.realtime.callbackUrl));
+    expect(env.SCHEDULER_GROUP_NAME).toBeUndefined();
+    expect(env.SCHEDULER_TARGETS).toBeUndefined();
+    const actions = statementsOf(logicalIdOf(presence.role)).flatMap(actionsOf);
+    expect(actions).toContain('execute-api:ManageConnections');
+    expect(actions).toEqual(expect.arrayContaining([...TABLE_ACTIONS.readwrite]));
+    expect(actions.filter((a) => /^(scheduler|iam|events|ses|sqs):/.test(a))).toEqual([]);
+  });
+
+  it('lets the transcript route put events with source parley on the Parley bus only', () => {
+    const transcript = stack.realtime.functions.get('transcript')!;
+    const busArn = { 'Fn::GetAtt': [logicalIdOf(stack.scheduling.bus), 'Arn'] };
+    const statements = statementsOf(logicalIdOf(transcript.role)).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('events:')),
+    );
+    expect(statements).toEqual([
+      {
+        Sid: 'ParleyPutEvents',
+        Action: 'events:PutEvents',
+        Effect: 'Allow',
+        Resource: busArn,
+        Condition: { StringEquals: { 'events:source': EVENT_SOURCE } },
+      },
+    ]);
+    expect(envOf(transcript).EVENT_BUS_NAME).toEqual({ Ref: logicalIdOf(stack.scheduling.bus) });
+    expect(rolesGranting(/^events:/)).toEqual([logicalIdOf(transcript.role)]);
+    const withBusEnv = ofType('AWS::Lambda::Function')
+      .filter(([, f]) => f.Properties.Environment?.Variables?.EVENT_BUS_NAME !== undefined)
+      .map(([id]) => id);
+    expect(withBusEnv).toEqual([logicalIdOf(transcript.fn)]);
   });
 
   it('has an SES identity for the sender address and a configuration set', () => {
@@ -628,6 +803,130 @@ describe('scheduling and mail', () => {
       ConfigurationSetAttributes: { ConfigurationSetName: { Ref: logicalIdOf(stack.mail.configurationSet) } },
     });
     template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+  });
+});
+
+describe('domain events', () => {
+  const queueArn = () => ({ 'Fn::GetAtt': [logicalIdOf(stack.eventHandlers.deadLetterQueue), 'Arn'] });
+
+  it('has one function per distinct entry of EVENT_RULES and one rule per item, on the Parley bus', () => {
+    expect([...stack.eventHandlers.functions.keys()].sort()).toEqual(distinct(EVENT_RULES.map((r) => r.entry)).sort());
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(EVENT_RULES.length);
+    for (const item of EVENT_RULES) {
+      const found = rules.filter(([, r]) => r.Properties.EventPattern['detail-type']?.includes(item.detailType));
+      expect(found, item.detailType).toHaveLength(1);
+      const rule = found[0]![1].Properties;
+      expect(rule.EventBusName).toEqual({ Ref: logicalIdOf(stack.scheduling.bus) });
+      expect(rule.EventPattern).toEqual({ source: [EVENT_SOURCE], 'detail-type': [item.detailType] });
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0].Arn).toEqual({
+        'Fn::GetAtt': [logicalIdOf(stack.eventHandlers.functionOf(item.entry).fn), 'Arn'],
+      });
+    }
+  });
+
+  it('sends transcript.requested from source parley to the mail function, retrying for 2 hours into a DLQ', () => {
+    expect(EVENT_SOURCE).toBe('parley');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: logicalIdOf(stack.scheduling.bus) },
+      EventPattern: { source: ['parley'], 'detail-type': ['transcript.requested'] },
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: Match.anyValue(),
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack.eventHandlers.functionOf('mail').fn), 'Arn'] },
+          DeadLetterConfig: { Arn: queueArn() },
+          RetryPolicy: { MaximumEventAgeInSeconds: 7200, MaximumRetryAttempts: 8 },
+        },
+      ],
+    });
+  });
+
+  it('lets only the rules invoke the event functions', () => {
+    for (const [entry, fn] of stack.eventHandlers.functions) {
+      const permissions = ofType('AWS::Lambda::Permission').filter(
+        ([, p]) =>
+          JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(fn.fn), 'Arn'] }),
+      );
+      const ruleIds = EVENT_RULES.filter((r) => r.entry === entry).map((r) =>
+        logicalIdOf(stack.eventHandlers.rules.get(r.detailType)!),
+      );
+      expect(permissions.map(([, p]) => p.Properties.Principal)).toEqual(ruleIds.map(() => 'events.amazonaws.com'));
+      expect(permissions.map(([, p]) => p.Properties.SourceArn).sort()).toEqual(
+        ruleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })).sort(),
+      );
+    }
+  });
+
+  it('keeps failed events in an encrypted, TLS-only queue that only the rules (and the functions) may write to', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    const queue = resources[logicalIdOf(stack.eventHandlers.deadLetterQueue)]!.Properties;
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(queue.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+
+    const [, policy] = ofType('AWS::SQS::QueuePolicy').find(([, p]) =>
+      (p.Properties.Queues as Json[]).some((q) => q.Ref === logicalIdOf(stack.eventHandlers.deadLetterQueue)),
+    )!;
+    const statements = policy.Properties.PolicyDocument.Statement as Json[];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sqs:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(EVENT_RULES.length);
+    for (const allow of allows) {
+      expect(allow.Principal).toEqual({ Service: 'events.amazonaws.com' });
+      expect(allow.Action).toBe('sqs:SendMessage');
+      expect(allow.Resource).toEqual(queueArn());
+    }
+    expect(allows.map((s) => s.Condition.ArnEquals['aws:SourceArn']).sort()).toEqual(
+      [...stack.eventHandlers.rules.values()].map((r) => ({ 'Fn::GetAtt': [logicalIdOf(r), 'Arn'] })).sort(),
+    );
+  });
+
+  it('sends a function’s failed asynchronous invocations (after Lambda’s retries) to the same queue', () => {
+    for (const fn of stack.eventHandlers.functions.values()) {
+      expect(resources[logicalIdOf(fn.fn)]!.Properties.DeadLetterConfig).toEqual({ TargetArn: queueArn() });
+      const sqsStatements = statementsOf(logicalIdOf(fn.role)).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('sqs:')),
+      );
+      expect(sqsStatements).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: queueArn() }]);
+    }
+  });
+
+  it('lets the mail function send from the Parley sender with the configuration set, and only read the table', () => {
+    const mail = stack.eventHandlers.functionOf('mail');
+    const env = envOf(mail);
+    expect(env.MAIL_FROM).toBe(TEST_MAIL_FROM);
+    expect(env.MAIL_CONFIGURATION_SET).toEqual({ Ref: logicalIdOf(stack.mail.configurationSet) });
+    expect(env.TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.data.table) });
+    // the handlers' shared configuration requires it; the function gets no ManageConnections
+    expect(env.WS_CALLBACK_URL).toEqual(stack.resolve(stack.realtime.callbackUrl));
+
+    const statements = statementsOf(logicalIdOf(mail.role));
+    const send = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    expect(send).toHaveLength(1);
+    expect(actionsOf(send[0]!).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    expect(send[0]!.Condition).toEqual({ StringEquals: { 'ses:FromAddress': TEST_MAIL_FROM } });
+    const sesResources = JSON.stringify(resourcesOf(send[0]!));
+    expect(resourcesOf(send[0]!)).toHaveLength(2);
+    expect(sesResources).toContain(`{"Ref":"${logicalIdOf(stack.mail.identity)}"}`);
+    expect(sesResources).toContain(':identity/');
+    expect(sesResources).toContain(`{"Ref":"${logicalIdOf(stack.mail.configurationSet)}"}`);
+    expect(sesResources).toContain(':configuration-set/');
+
+    const actions = statements.flatMap(actionsOf);
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...TABLE_ACTIONS.read].sort());
+    for (const write of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']) {
+      expect(actions).not.toContain(`dynamodb:${write}`);
+    }
+    expect(actions.filter((a) => /^(execute-api|events|scheduler|iam):/.test(a))).toEqual([]);
+    expect(rolesGranting(/^ses:/)).toEqual([logicalIdOf(mail.role)]);
   });
 });
 

@@ -74,6 +74,7 @@ const welcome = (c?: ChatSummary & { messages: ChatMessage[] }): ServerEvent => 
   operatorsOnline: 1,
   chat: c,
   widget: { greeting: '', color: '', position: 'right', lang: 'en' },
+  chatBlocked: false,
 });
 
 describe('VisitorChat', () => {

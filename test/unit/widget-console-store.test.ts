@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CognitoError, jwtExpiry, signInErrorText } from '../../console-web/auth.js';
 import { resolveConfig } from '../../console-web/config.js';
+import { DEFAULT_SETTINGS } from '../../console-web/grid.js';
 import { ConsoleStore } from '../../console-web/store.js';
 import type { ChatMessage, ChatSummary, OperatorWelcome, VisitorRow } from '../../functions/protocol/events.js';
 import type { OperatorFrame } from '../../widget/core/frames.js';
@@ -24,7 +25,17 @@ function setup() {
   return { store, sent, rings: () => rings };
 }
 
-const ME = { id: 'o1', name: 'Dana', email: 'dana@x', role: 'admin' as const, status: 'online' as const };
+const ME = {
+  id: 'o1',
+  name: 'Dana',
+  email: 'dana@x',
+  role: 'admin' as const,
+  status: 'online' as const,
+  departments: [],
+  silent: false,
+  activeChats: 0,
+  preferences: { newVisitorSound: true },
+};
 const chat = (over: Partial<ChatSummary> = {}): ChatSummary => ({
   chatId: 'c1',
   visitorId: 'v1',
@@ -39,6 +50,8 @@ const chat = (over: Partial<ChatSummary> = {}): ChatSummary => ({
 const row = (over: Partial<VisitorRow> = {}): VisitorRow => ({
   visitorId: 'v1',
   presence: 'browsing',
+  connections: 1,
+  status: 'no-activity',
   returning: false,
   visits: 1,
   pageViews: 1,
@@ -46,7 +59,9 @@ const row = (over: Partial<VisitorRow> = {}): VisitorRow => ({
   title: 'Home',
   firstSeen: 1,
   lastSeen: 1,
+  visitStart: 1,
   pageSince: 1,
+  notes: 0,
   ...over,
 });
 const welcome = (over: Partial<OperatorWelcome> = {}): OperatorWelcome => ({
@@ -57,6 +72,7 @@ const welcome = (over: Partial<OperatorWelcome> = {}): OperatorWelcome => ({
   visitors: [],
   queue: [],
   chats: [],
+  settings: DEFAULT_SETTINGS,
   ...over,
 });
 const msg = (seq: number, over: Partial<ChatMessage> = {}): ChatMessage => ({
@@ -179,7 +195,10 @@ describe('ConsoleStore', () => {
     store.handle(welcome({ operator: { ...ME, status: 'offline' } }));
     store.setStatus('online');
     expect(sent.at(-1)).toMatchObject({ action: 'set-status', status: 'online' });
-    store.handle({ type: 'operators', operators: [{ id: 'o1', name: 'Dana', status: 'away' }] });
+    store.handle({
+      type: 'operators',
+      operators: [{ id: 'o1', name: 'Dana', status: 'away', activeChats: 0, departments: [] }],
+    });
     expect(store.state.me?.status).toBe('away');
   });
 });

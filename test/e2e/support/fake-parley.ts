@@ -1,8 +1,9 @@
 /**
  * A small in-memory stand-in for the Parley backend, speaking the wire protocol of
- * functions/protocol (one origin: static files, /cognito/, /api/ws-ticket, /ws).
- * It exists to test the browser code on its own (rendering, de-duplication, resend, gap filling);
- * the real backend is exercised by first-chat.test.ts through local/stack.ts.
+ * functions/protocol (one origin: static files, /cognito/, /api/*, /ws).
+ * It exists to test the browser code on its own (rendering, de-duplication, resend, gap filling,
+ * the visitors grid and info panel with rich rows); the real backend is exercised by
+ * first-chat.test.ts and visitor-monitoring.test.ts through local/stack.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,12 +12,20 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { DEFAULT_SETTINGS } from '../../../console-web/grid.js';
 import type {
   ChatMessage,
   ChatSummary,
+  ConsoleSettings,
   OperatorRef,
+  PageViewRecord,
   ServerEvent,
+  SiteReport,
+  VisitorDetails,
+  VisitorNote,
   VisitorRow,
+  VisitorStatus,
+  VisitSummary,
 } from '../../../functions/protocol/events.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -34,6 +43,9 @@ interface Operator {
   password: string;
   name: string;
   status: 'online' | 'away' | 'offline';
+  role: 'admin' | 'operator';
+  silent: boolean;
+  newVisitorSound: boolean;
 }
 interface Conn {
   ws: WebSocket;
@@ -56,7 +68,32 @@ export interface FakeParley {
   /** Return true to drop a client→server frame before it is handled (lost on the way). */
   dropIncoming: (from: { role: string; id: string }, frame: Record<string, unknown>) => boolean;
   chats: Map<string, Chat>;
-  addOperator(o: { email: string; password: string; name: string }): Operator;
+  visitors: Map<string, VisitorRow>;
+  pageViews: Map<string, PageViewRecord[]>;
+  notes: VisitorNote[];
+  settings: ConsoleSettings;
+  /** What GET /api/reports answers (from/to are filled in from the query). */
+  report: Omit<SiteReport, 'from' | 'to'>;
+  /** Extra details per visitor for GET /api/visitors/{id} (previous visits, older chats). */
+  extraDetails: Map<string, Partial<Pick<VisitorDetails, 'visits' | 'chats'>>>;
+  /** HTTP requests to /api/ (method, path, body) in order. */
+  http: { method: string; path: string; body?: unknown }[];
+  /** Return a status to fail an /api/ request on purpose. */
+  failHttp: (method: string, path: string) => number | undefined;
+  addOperator(o: {
+    email: string;
+    password: string;
+    name: string;
+    role?: 'admin' | 'operator';
+    silent?: boolean;
+  }): Operator;
+  /** Puts a visitor row in the grid (as if it browsed earlier) and tells every console. */
+  seedVisitor(row: Partial<VisitorRow> & { visitorId: string }, pages?: PageViewRecord[]): VisitorRow;
+  /** Stores a chat message as a visitor would have sent it (history for a seeded visitor). */
+  seedChat(
+    c: Partial<ChatSummary> & { visitorId: string },
+    messages?: { from: 'visitor' | 'operator'; text: string }[],
+  ): Chat;
   /** Stores a message as the operator would, optionally without delivering it. */
   postAsOperator(chatId: string, operatorId: string, text: string, deliver?: boolean): ChatMessage;
   dropVisitorSockets(): void;
@@ -69,6 +106,7 @@ export async function startFakeParley(): Promise<FakeParley> {
   const tokens = new Map<string, string>();
   const conns = new Set<Conn>();
   const visitors = new Map<string, VisitorRow>();
+  const pageViews = new Map<string, PageViewRecord[]>();
   const chats = new Map<string, Chat>();
   let n = 0;
   const id = (p: string) => `${p}${(++n).toString(36).padStart(4, '0')}`;
@@ -80,10 +118,75 @@ export async function startFakeParley(): Promise<FakeParley> {
     filter: () => true,
     dropIncoming: () => false,
     chats,
+    visitors,
+    pageViews,
+    notes: [],
+    settings: { ...DEFAULT_SETTINGS, departedGraceMs: 5_000 },
+    report: { pages: [], entryPages: [], exitPages: [], days: [] },
+    extraDetails: new Map(),
+    http: [],
+    failHttp: () => undefined,
     addOperator(o) {
-      const op: Operator = { ...o, id: id('op'), status: 'offline' };
+      const op: Operator = {
+        email: o.email,
+        password: o.password,
+        name: o.name,
+        id: id('op'),
+        status: 'offline',
+        role: o.role ?? 'admin',
+        silent: o.silent ?? false,
+        newVisitorSound: true,
+      };
       operators.push(op);
       return op;
+    },
+    seedVisitor(partial, pages) {
+      const now = Date.now();
+      const row: VisitorRow = {
+        presence: 'browsing',
+        connections: 1,
+        status: 'no-activity',
+        returning: false,
+        visits: 1,
+        pageViews: pages?.length || 1,
+        url: 'http://shop.test/',
+        title: 'Home',
+        firstSeen: now,
+        lastSeen: now,
+        visitStart: now,
+        pageSince: now,
+        notes: 0,
+        ...partial,
+      };
+      visitors.set(row.visitorId, row);
+      if (pages) pageViews.set(row.visitorId, pages);
+      rowChanged(row);
+      return row;
+    },
+    seedChat(partial, messages = []) {
+      const ch: Chat = {
+        chatId: id('c'),
+        visitorName: visitors.get(partial.visitorId)?.name || 'Visitor',
+        status: 'ended',
+        operators: [],
+        createdAt: Date.now(),
+        lastSeq: 0,
+        messages: [],
+        declinedBy: new Set(),
+        ...partial,
+      };
+      chats.set(ch.chatId, ch);
+      for (const m of messages) {
+        const op = ch.operators[0];
+        append(
+          ch,
+          m.from === 'visitor'
+            ? { kind: 'visitor', id: ch.visitorId, name: ch.visitorName }
+            : { kind: 'operator', id: op?.id || 'op', name: op?.name || 'Operator' },
+          m.text,
+        );
+      }
+      return ch;
     },
     postAsOperator(chatId, operatorId, text, deliver = true) {
       const chat = chats.get(chatId);
@@ -147,6 +250,31 @@ export async function startFakeParley(): Promise<FakeParley> {
   const openChatOf = (visitorId: string) =>
     [...chats.values()].find((c) => c.visitorId === visitorId && c.status !== 'ended');
 
+  /** The seed's statuses, as functions/core derives them (simplified). */
+  const statusOf = (v: VisitorRow): VisitorStatus => {
+    const open = openChatOf(v.visitorId);
+    if (open?.status === 'queued') return 'waiting-for-chat';
+    if (open?.status === 'active') {
+      const last = [...open.messages].reverse().find((m) => m.from.kind !== 'system');
+      return last?.from.kind === 'operator' ? 'operator-waiting' : 'waiting-for-response';
+    }
+    if ([...chats.values()].some((c) => c.visitorId === v.visitorId)) return 'chatted-invited';
+    return v.returning ? 'returning' : 'no-activity';
+  };
+  /** Re-derives a row's chat fields and status, then sends it to every console (one `visitors` frame). */
+  const rowChanged = (v: VisitorRow) => {
+    const open = openChatOf(v.visitorId);
+    const last = [...chats.values()].filter((c) => c.visitorId === v.visitorId).at(-1);
+    v.chatId = open?.chatId ?? last?.chatId;
+    v.chatStatus = open?.status ?? last?.status;
+    v.chatOperatorIds = open ? open.operators.map((o) => o.id) : [];
+    if (v.presence !== 'departed') v.presence = open ? 'chatting' : 'browsing';
+    if (v.connections > 0) v.presence = open ? 'chatting' : 'browsing';
+    v.status = statusOf(v);
+    v.notes = fake.notes.filter((x) => x.visitorId === v.visitorId).length;
+    toOperators({ type: 'visitors', visitors: [{ ...v }] });
+  };
+
   const server: Server = createServer(async (req, res) => {
     try {
       await route(req, res);
@@ -197,17 +325,7 @@ export async function startFakeParley(): Promise<FakeParley> {
       }
       return json(400, { __type: 'InvalidParameterException', message: 'unsupported' });
     }
-    if (req.method === 'POST' && url.pathname === '/api/ws-ticket') {
-      const auth = String(req.headers.authorization || '').replace(/^Bearer /, '');
-      const sub = tokens.get(auth);
-      if (!sub) return void res.writeHead(401).end('{"message":"Unauthorized"}');
-      const ticket = randomUUID();
-      tickets.set(ticket, sub);
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ ticket, expiresAt: Date.now() + 60_000 }));
-      return;
-    }
+    if (url.pathname.startsWith('/api/')) return api(req, res, url);
     if (url.pathname === '/console/config.json') {
       const cfg = {
         region: 'local',
@@ -239,6 +357,95 @@ export async function startFakeParley(): Promise<FakeParley> {
     }
   }
 
+  /** The operator HTTP API of functions/handlers/http-api.ts, in memory. */
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL) {
+    const raw = req.method === 'PUT' || req.method === 'POST' ? await body(req) : '';
+    const parsed = raw ? JSON.parse(raw) : undefined;
+    const path = url.pathname;
+    fake.http.push({ method: req.method || 'GET', path: `${path}${url.search}`, body: parsed });
+    const reply = (status: number, o: unknown) =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(o));
+    const fail = (status: number, code: string, message: string) => reply(status, { error: { code, message } });
+    const sub = tokens.get(String(req.headers.authorization || '').replace(/^Bearer /, ''));
+    const me = operators.find((o) => o.id === sub);
+    if (!me) return reply(401, { message: 'Unauthorized' });
+    const forced = fake.failHttp(req.method || 'GET', path);
+    if (forced) return fail(forced, 'internal', 'failed on purpose');
+    const visitorPath = /^\/api\/visitors\/([^/]+)$/.exec(path);
+    const chatPath = /^\/api\/chats\/([^/]+)\/messages$/.exec(path);
+    if (req.method === 'POST' && path === '/api/ws-ticket') {
+      const ticket = randomUUID();
+      tickets.set(ticket, me.id);
+      return reply(200, { ticket, expiresAt: Date.now() + 60_000 });
+    }
+    if (req.method === 'GET' && visitorPath) {
+      const v = visitors.get(decodeURIComponent(visitorPath[1]!));
+      if (!v) return fail(404, 'not-found', 'no such visitor');
+      const pages = pageViews.get(v.visitorId) ?? [];
+      const extra = fake.extraDetails.get(v.visitorId) ?? {};
+      const current: VisitSummary = {
+        start: v.visitStart,
+        end: v.lastSeen,
+        pages: pages.filter((p) => p.at >= v.visitStart).length,
+        entryUrl: pages.find((p) => p.at >= v.visitStart)?.url ?? v.url,
+        referrer: v.referrer,
+      };
+      const details: VisitorDetails = {
+        visitor: v,
+        pageViews: pages.map((p, i) => ({
+          ...p,
+          durationMs: i === pages.length - 1 ? Math.max(0, v.lastSeen - p.at) : p.durationMs,
+        })),
+        visits: [current, ...(extra.visits ?? [])],
+        chats: [...[...chats.values()].filter((c) => c.visitorId === v.visitorId).map(summary), ...(extra.chats ?? [])],
+        notes: fake.notes.filter((x) => x.visitorId === v.visitorId),
+      };
+      return reply(200, details);
+    }
+    if (req.method === 'GET' && chatPath) {
+      const chat = chats.get(decodeURIComponent(chatPath[1]!));
+      if (!chat) return fail(404, 'not-found', 'no such chat');
+      return reply(200, { chatId: chat.chatId, messages: chat.messages });
+    }
+    if (req.method === 'GET' && path === '/api/reports') {
+      const from = url.searchParams.get('from') || '';
+      const to = url.searchParams.get('to') || '';
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to)) {
+        return fail(400, 'bad-request', 'from and to must be YYYY-MM-DD');
+      }
+      return reply(200, {
+        from,
+        to,
+        ...fake.report,
+        days: fake.report.days.filter((d) => d.day >= from && d.day <= to),
+      });
+    }
+    if (req.method === 'PUT' && path === '/api/me/preferences') {
+      if (typeof parsed?.newVisitorSound !== 'boolean') return fail(400, 'bad-request', 'newVisitorSound: boolean');
+      me.newVisitorSound = parsed.newVisitorSound;
+      return reply(200, {
+        id: me.id,
+        name: me.name,
+        email: me.email,
+        role: me.role,
+        status: me.status,
+        departments: me.silent ? ['silent'] : [],
+        silent: me.silent,
+        activeChats: 0,
+        preferences: { newVisitorSound: me.newVisitorSound },
+      });
+    }
+    if (path === '/api/settings') {
+      if (req.method === 'GET') return reply(200, fake.settings);
+      if (req.method === 'PUT') {
+        if (me.role !== 'admin') return fail(403, 'forbidden', 'admins only');
+        fake.settings = { ...fake.settings, ...parsed };
+        return reply(200, fake.settings);
+      }
+    }
+    return fail(404, 'not-found', `no route ${req.method} ${path}`);
+  }
+
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url || '/', 'http://x');
@@ -264,12 +471,11 @@ export async function startFakeParley(): Promise<FakeParley> {
       ws.on('message', (data) => onFrame(c, String(data)));
       ws.on('close', () => {
         conns.delete(c);
-        if (c.role === 'visitor' && ![...conns].some((o) => o.role === 'visitor' && o.id === c.id)) {
-          const v = visitors.get(c.id);
-          if (v) {
-            v.presence = 'departed';
-            toOperators({ type: 'visitor-left', visitorId: c.id });
-          }
+        const v = c.role === 'visitor' ? visitors.get(c.id) : undefined;
+        if (v) {
+          v.connections = [...conns].filter((o) => o.role === 'visitor' && o.id === c.id).length;
+          v.lastSeen = Date.now();
+          rowChanged(v);
         }
       });
     });
@@ -293,21 +499,51 @@ export async function startFakeParley(): Promise<FakeParley> {
       case 'page-view': {
         const now = Date.now();
         const prev = visitors.get(c.id);
+        const firstOnConn = !c.welcomed;
+        const newVisit = !prev || (prev.connections <= 0 && now - prev.lastSeen > fake.settings.departedGraceMs);
+        const url = String(f.url);
+        const title = String(f.title || '');
         const row: VisitorRow = {
-          visitorId: c.id,
-          name: prev?.name,
-          presence: openChatOf(c.id) ? 'chatting' : 'browsing',
-          returning: !!prev,
-          visits: prev?.visits || 1,
-          pageViews: (prev?.pageViews || 0) + 1,
-          url: String(f.url),
-          title: String(f.title || ''),
-          firstSeen: prev?.firstSeen || now,
+          ...(prev ?? {
+            visitorId: c.id,
+            presence: 'browsing',
+            connections: 0,
+            status: 'no-activity',
+            returning: false,
+            visits: 0,
+            pageViews: 0,
+            firstSeen: now,
+            visitStart: now,
+            notes: 0,
+            ip: '127.0.0.1',
+            geo: { country: 'ZZ', city: 'Localhost' },
+          }),
+          url,
+          title,
           lastSeen: now,
           pageSince: now,
-          chatId: openChatOf(c.id)?.chatId,
-          chatStatus: openChatOf(c.id)?.status,
         };
+        if (newVisit) {
+          row.visits = (prev?.visits ?? 0) + 1;
+          row.returning = !!prev;
+          row.visitStart = now;
+          if (typeof f.referrer === 'string') row.referrer = f.referrer;
+        }
+        if (firstOnConn) row.connections = [...conns].filter((o) => o.role === 'visitor' && o.id === c.id).length;
+        row.presence = openChatOf(c.id) ? 'chatting' : 'browsing';
+        if (typeof f.lang === 'string') row.lang = f.lang;
+        if (f.screen && typeof f.screen === 'object') row.screen = f.screen as VisitorRow['screen'];
+        if (f.custom && typeof f.custom === 'object')
+          row.custom = { ...row.custom, ...(f.custom as Record<string, string>) };
+        // A reconnect on the same page is not a new page view.
+        const list = pageViews.get(c.id) ?? [];
+        if (list.at(-1)?.url !== url || !firstOnConn || newVisit) {
+          const last = list.at(-1);
+          if (last) last.durationMs = now - last.at;
+          list.push({ url, title, at: now, durationMs: 0 });
+          row.pageViews = (prev?.pageViews ?? 0) + 1;
+        }
+        pageViews.set(c.id, list);
         visitors.set(c.id, row);
         if (!c.welcomed) {
           c.welcomed = true;
@@ -318,13 +554,49 @@ export async function startFakeParley(): Promise<FakeParley> {
             reqId,
             visitorId: c.id,
             visitorToken: `vt.${c.id}`,
-            returning: !!prev,
+            returning: row.returning,
             operatorsOnline: online().length,
             chat: open ? { ...summary(open), messages: open.messages } : undefined,
             widget: { greeting: '', color: '', position: 'right', lang: 'en' },
+            chatBlocked: row.tag === 'unwelcome',
           });
         }
-        toOperators({ type: 'visitor', visitor: row });
+        rowChanged(row);
+        return;
+      }
+      case 'visitor-info': {
+        const v = visitors.get(c.id);
+        if (!v) return err('not-found', 'page-view first');
+        v.custom = { ...v.custom, ...(f.custom as Record<string, string>) };
+        rowChanged(v);
+        return;
+      }
+      case 'tag-visitor': {
+        const v = typeof f.visitorId === 'string' ? visitors.get(f.visitorId) : undefined;
+        if (!v || !me) return err('not-found', 'no such visitor');
+        if (f.tag) v.tag = f.tag as VisitorRow['tag'];
+        else delete v.tag;
+        send(c, { type: 'ack', reqId, action: 'tag-visitor' });
+        rowChanged(v);
+        return;
+      }
+      case 'note-visitor': {
+        const v = typeof f.visitorId === 'string' ? visitors.get(f.visitorId) : undefined;
+        if (!v || !me) return err('not-found', 'no such visitor');
+        const note: VisitorNote = {
+          id: id('n'),
+          visitorId: v.visitorId,
+          text: String(f.text),
+          operatorId: me.id,
+          operatorName: me.name,
+          at: Date.now(),
+        };
+        fake.notes.push(note);
+        for (const o of conns) {
+          if (o.role === 'operator' && o.welcomed)
+            send(o, { type: 'visitor-note', note, ...(o === c ? { reqId } : {}) } as ServerEvent);
+        }
+        rowChanged(v);
         return;
       }
       case 'chat-request': {
@@ -346,13 +618,8 @@ export async function startFakeParley(): Promise<FakeParley> {
         };
         chats.set(ch.chatId, ch);
         append(ch, { kind: 'system', id: 'system', name: 'Parley' }, 'Chat requested');
-        if (v) {
-          v.presence = 'chatting';
-          v.chatId = ch.chatId;
-          v.chatStatus = 'queued';
-          toOperators({ type: 'visitor', visitor: v });
-        }
         chatUpdate(ch);
+        if (v) rowChanged(v);
         return;
       }
       case 'hello': {
@@ -362,9 +629,20 @@ export async function startFakeParley(): Promise<FakeParley> {
           type: 'welcome',
           role: 'operator',
           reqId,
-          operator: { id: me.id, name: me.name, email: me.email, role: 'admin', status: me.status },
+          operator: {
+            id: me.id,
+            name: me.name,
+            email: me.email,
+            role: me.role,
+            status: me.status,
+            departments: me.silent ? ['silent'] : [],
+            silent: me.silent,
+            activeChats: 0,
+            preferences: { newVisitorSound: me.newVisitorSound },
+          },
           operatorsOnline: online(),
-          visitors: [...visitors.values()],
+          settings: fake.settings,
+          visitors: [...visitors.values()].filter((v) => Date.now() - v.lastSeen <= fake.settings.departedVisibleMs),
           queue: [...chats.values()].filter((x) => x.status === 'queued').map(summary),
           chats: [...chats.values()].filter((x) => x.status === 'active').map(summary),
         });
@@ -374,7 +652,10 @@ export async function startFakeParley(): Promise<FakeParley> {
         if (!me) return;
         me.status = f.status as Operator['status'];
         send(c, { type: 'ack', reqId, action: 'set-status' });
-        toOperators({ type: 'operators', operators: operators.map(({ id, name, status }) => ({ id, name, status })) });
+        toOperators({
+          type: 'operators',
+          operators: operators.map(({ id, name, status }) => ({ id, name, status, activeChats: 0, departments: [] })),
+        });
         return;
       }
       case 'accept': {
@@ -386,10 +667,7 @@ export async function startFakeParley(): Promise<FakeParley> {
         append(chat, { kind: 'system', id: 'system', name: 'Parley' }, `${me.name} joined the chat`);
         chatUpdate(chat);
         const v = visitors.get(chat.visitorId);
-        if (v) {
-          v.chatStatus = 'active';
-          toOperators({ type: 'visitor', visitor: v });
-        }
+        if (v) rowChanged(v);
         return;
       }
       case 'decline':
@@ -405,6 +683,8 @@ export async function startFakeParley(): Promise<FakeParley> {
             : { kind: 'operator', id: c.id, name: me?.name || 'Operator' };
         const m = append(chat, from, String(f.text), String(f.clientMsgId));
         toChat(chat, { type: 'message', ...m });
+        const v = visitors.get(chat.visitorId);
+        if (v) rowChanged(v);
         return;
       }
       case 'typing': {
@@ -424,11 +704,7 @@ export async function startFakeParley(): Promise<FakeParley> {
         append(chat, { kind: 'system', id: 'system', name: 'Parley' }, 'The chat has ended');
         chatUpdate(chat);
         const v = visitors.get(chat.visitorId);
-        if (v) {
-          v.chatStatus = 'ended';
-          v.presence = 'browsing';
-          toOperators({ type: 'visitor', visitor: v });
-        }
+        if (v) rowChanged(v);
         return;
       }
       case 'sync': {

@@ -4,10 +4,11 @@
  */
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { Api } from './api.js';
 import { AuthSession, type Tokens, tokenStore } from './auth.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { OperatorConnection } from './connection.js';
-import { doorbell, unlockAudio } from './sound.js';
+import { chime, doorbell, unlockAudio } from './sound.js';
 import { ConsoleStore } from './store.js';
 import { SignIn } from './ui/SignIn.js';
 import { Workspace } from './ui/Workspace.js';
@@ -45,21 +46,24 @@ function Session({
   tokens: Tokens;
   onSignOut: (why?: string) => void;
 }) {
-  const { store, conn, auth } = useMemo(() => {
+  const { store, conn, auth, api } = useMemo(() => {
     let conn: OperatorConnection | undefined;
+    const auth = new AuthSession(cfg, tokens, () => onSignOut('Your session has expired. Please sign in again.'));
+    const api = new Api(cfg.apiBase, (force) => auth.idToken(force));
     const store = new ConsoleStore({
       send: (f) => conn?.send(f),
       ring: doorbell,
+      chime,
+      savePreferences: (p) => api.savePreferences(p),
       pageVisible: () => document.visibilityState === 'visible',
     });
-    const auth = new AuthSession(cfg, tokens, () => onSignOut('Your session has expired. Please sign in again.'));
     conn = new OperatorConnection(cfg, {
       idToken: (force) => auth.idToken(force),
       onEvent: (e) => store.handle(e),
       onState: (s) => store.setConnection(s),
       onAuthFailed: () => onSignOut('Your session has expired. Please sign in again.'),
     });
-    return { store, conn, auth };
+    return { store, conn, auth, api };
   }, [cfg, tokens, onSignOut]);
 
   useEffect(() => {
@@ -67,18 +71,35 @@ function Session({
     const unlock = () => unlockAudio();
     const visible = () => document.visibilityState === 'visible' && store.seen();
     window.addEventListener('pointerdown', unlock, { once: true });
+    window.addEventListener('keydown', unlock, { once: true });
     document.addEventListener('visibilitychange', visible);
+    // Long-departed visitors leave the grid (the grid itself re-derives "departed" every second).
+    const prune = setInterval(() => store.prune(), 15_000);
+    // An admin may change the site's settings in another console: pick them up now and then
+    // (every welcome, after any reconnect, carries them too).
+    const refresh = setInterval(
+      () =>
+        api.settings().then(
+          (s) => store.setSettings(s),
+          () => {},
+        ),
+      5 * 60_000,
+    );
     return () => {
+      clearInterval(prune);
+      clearInterval(refresh);
+      window.removeEventListener('keydown', unlock);
       conn.stop();
       auth.dispose();
       window.removeEventListener('pointerdown', unlock);
       document.removeEventListener('visibilitychange', visible);
     };
-  }, [conn, auth, store]);
+  }, [conn, auth, store, api]);
 
   return (
     <Workspace
       store={store}
+      api={api}
       email={auth.email}
       onSignOut={() => {
         auth.signOut();

@@ -59,3 +59,35 @@ export function doorbell(): void {
     /* audio refused: the badge in the title still tells */
   }
 }
+
+/**
+ * The new-visitor chime: two short, soft, rising plucks (G5 → D6), quieter and quicker than the
+ * door-bell so the two are never confused.
+ */
+let lastChime = 0;
+export function chime(): void {
+  const c = context();
+  // Before the first click audio is locked; on a busy site, one chime per couple of seconds is plenty.
+  if (c?.state !== 'running' || performance.now() - lastChime < 2000) return;
+  lastChime = performance.now();
+  try {
+    const t = c.currentTime + 0.01;
+    for (const [freq, at] of [
+      [783.99, 0],
+      [1174.66, 0.09],
+    ] as const) {
+      const osc = c.createOscillator();
+      const gain = c.createGain();
+      osc.type = 'triangle';
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, t + at);
+      gain.gain.exponentialRampToValueAtTime(0.12, t + at + 0.01);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + at + 0.22);
+      osc.connect(gain).connect(c.destination);
+      osc.start(t + at);
+      osc.stop(t + at + 0.25);
+    }
+  } catch {
+    /* audio refused: the highlighted row still tells */
+  }
+}

@@ -6,11 +6,15 @@
 import type {
   ChatMessage,
   ChatSummary,
+  ConsoleSettings,
   ErrorEvent,
+  OperatorPreferences,
   OperatorProfile,
   OperatorRef,
   ServerEvent,
+  VisitorNote,
   VisitorRow,
+  VisitorTag,
 } from '../functions/protocol/events.js';
 import { LIMITS } from '../functions/protocol/limits.js';
 import type { OperatorStatus } from '../functions/protocol/schemas.js';
@@ -26,6 +30,7 @@ import {
   TypingThrottle,
 } from '../widget/core/thread.js';
 import type { ConnectionState } from './connection.js';
+import { arrivals, DEFAULT_SETTINGS, type GridFilter, type GridSort, pruneExpired } from './grid.js';
 
 export interface Thread {
   messages: ChatMessage[];
@@ -42,7 +47,8 @@ export interface Toast {
   kind: 'info' | 'error';
 }
 
-export type VisitorFilter = 'all' | 'browsing' | 'chatting';
+/** How long a new row stays highlighted. */
+export const FRESH_MS = 4000;
 
 export interface ConsoleState {
   connection: ConnectionState;
@@ -56,8 +62,18 @@ export interface ConsoleState {
   tabs: string[];
   activeTab?: string;
   toasts: Toast[];
-  filter: VisitorFilter;
   counts?: { queued: number; active: number; operatorsOnline: number };
+  settings: ConsoleSettings;
+  /** The grid's view (a silent operator is forced to `mine` whatever this says). */
+  filter: GridFilter;
+  search: string;
+  sort?: GridSort;
+  /** The visitor whose info panel is open. */
+  selected?: string;
+  /** Rows that arrived recently (visitorId → when), highlighted for FRESH_MS. */
+  fresh: Record<string, number>;
+  /** Notes that arrived live (visitor-note), by visitor; the info panel merges them with what it fetched. */
+  notes: Record<string, VisitorNote[]>;
 }
 
 export interface StoreDeps {
@@ -66,6 +82,11 @@ export interface StoreDeps {
   ring(): void;
   /** True while the operator is looking at this page (unread counts stay 0 for the open tab). */
   pageVisible?(): boolean;
+  /** A short sound for a new visitor (distinct from the door-bell). */
+  chime?(): void;
+  /** PUT /api/me/preferences. */
+  savePreferences?(p: OperatorPreferences): Promise<OperatorProfile>;
+  now?(): number;
 }
 
 const emptyThread: Thread = { messages: [], pending: [], unread: 0, loaded: false };
@@ -93,7 +114,11 @@ export class ConsoleStore {
     declined: {},
     tabs: [],
     toasts: [],
+    settings: DEFAULT_SETTINGS,
     filter: 'all',
+    search: '',
+    fresh: {},
+    notes: {},
   };
   private readonly listeners = new Set<() => void>();
   private readonly syncs = new SyncTracker();
@@ -102,6 +127,11 @@ export class ConsoleStore {
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Queued chats already announced with the door-bell. */
   private readonly rung = new Set<string>();
+  /** tag-visitor requests in flight: reqId → the row's tag before the optimistic change. */
+  private readonly tagReqs = new Map<
+    string,
+    { visitorId: string; before: VisitorTag | undefined; after: VisitorTag | undefined }
+  >();
   private toastSeq = 0;
 
   constructor(private readonly deps: StoreDeps) {}
@@ -114,6 +144,10 @@ export class ConsoleStore {
   private set(patch: Partial<ConsoleState>): void {
     this.state = { ...this.state, ...patch };
     for (const fn of this.listeners) fn();
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
   }
 
   private thread(chatId: string): Thread {
@@ -158,7 +192,7 @@ export class ConsoleStore {
           if (!chats[id] && old) chats[id] = { ...old, status: 'ended' };
         }
         const visitors: Record<string, VisitorRow> = {};
-        for (const v of e.visitors || []) visitors[v.visitorId] = v;
+        for (const v of e.visitors || []) visitors[v.visitorId] = normaliseRow(v);
         const mine = Object.values(chats).filter((c) => c.status === 'active' && isMine(c, me));
         const tabs = [...this.state.tabs.filter((id) => chats[id])];
         for (const c of mine) if (!tabs.includes(c.chatId)) tabs.push(c.chatId);
@@ -166,9 +200,10 @@ export class ConsoleStore {
         if (!operators.some((o) => o.id === me.id)) operators.push({ id: me.id, name: me.name, status: me.status });
         this.syncs.reset();
         this.set({
-          me,
+          me: normaliseProfile(me),
           operators,
           visitors,
+          settings: { ...DEFAULT_SETTINGS, ...e.settings },
           chats,
           tabs,
           activeTab: this.state.activeTab && tabs.includes(this.state.activeTab) ? this.state.activeTab : tabs[0],
@@ -182,7 +217,16 @@ export class ConsoleStore {
         break;
       }
       case 'visitor':
-        this.set({ visitors: { ...this.state.visitors, [e.visitor.visitorId]: e.visitor } });
+        this.upsertVisitors([e.visitor]);
+        break;
+      case 'visitors':
+        this.upsertVisitors(e.visitors || []);
+        break;
+      case 'visitor-note':
+        this.addLiveNote(e.note);
+        break;
+      case 'ack':
+        if (e.reqId) this.tagReqs.delete(e.reqId);
         break;
       case 'visitor-left': {
         const v = this.state.visitors[e.visitorId];
@@ -252,10 +296,13 @@ export class ConsoleStore {
     this.set({ chats: { ...this.state.chats, [c.chatId]: c }, tabs, activeTab });
     // Keep the visitor row's chat column in step even before the server's `visitor` frame.
     const v = this.state.visitors[c.visitorId];
-    if (v && (v.chatId !== c.chatId || v.chatStatus !== c.status)) {
-      this.set({
-        visitors: { ...this.state.visitors, [c.visitorId]: { ...v, chatId: c.chatId, chatStatus: c.status } },
-      });
+    const opIds = c.status === 'ended' ? [] : c.operators.map((o) => o.id);
+    if (
+      v &&
+      (v.chatId !== c.chatId || v.chatStatus !== c.status || (v.chatOperatorIds ?? []).join() !== opIds.join())
+    ) {
+      const row: VisitorRow = { ...v, chatId: c.chatId, chatStatus: c.status, chatOperatorIds: opIds };
+      this.set({ visitors: { ...this.state.visitors, [c.visitorId]: row } });
     }
     if (c.status === 'ended') {
       this.typingOut.get(c.chatId)?.stop();
@@ -289,6 +336,17 @@ export class ConsoleStore {
 
   private onError(e: ErrorEvent): void {
     if (e.reqId) this.acceptReqs.delete(e.reqId);
+    const tagged = e.reqId ? this.tagReqs.get(e.reqId) : undefined;
+    if (tagged && e.reqId) {
+      this.tagReqs.delete(e.reqId);
+      const v = this.state.visitors[tagged.visitorId];
+      // Put the tag back unless something newer has changed it meanwhile.
+      if (v && v.tag === tagged.after) {
+        this.set({ visitors: { ...this.state.visitors, [v.visitorId]: withTag(v, tagged.before) } });
+      }
+      this.toast(`The tag was not saved: ${e.message || e.code}`, 'error');
+      return;
+    }
     if (e.code === 'already-taken') {
       this.toast('Another operator took this chat', 'info');
       return;
@@ -417,8 +475,113 @@ export class ConsoleStore {
     if (!this.deps.send({ action: 'end-chat', chatId })) this.toast('Not connected. Try again in a moment.', 'error');
   }
 
-  setFilter(filter: VisitorFilter): void {
+  // ---- visitors grid ----
+
+  private upsertVisitors(rows: readonly VisitorRow[]): void {
+    if (rows.length === 0) return;
+    const now = this.now();
+    const fresh = arrivals(this.state.visitors, rows, now, this.state.settings);
+    const visitors = { ...this.state.visitors };
+    for (const r of rows) {
+      if (!r || typeof r.visitorId !== 'string') continue;
+      visitors[r.visitorId] = normaliseRow(r);
+    }
+    const patch: Partial<ConsoleState> = { visitors };
+    if (fresh.length) {
+      const marks = { ...this.state.fresh };
+      for (const id of fresh) marks[id] = now;
+      for (const [id, at] of Object.entries(marks)) if (now - at > FRESH_MS) delete marks[id];
+      patch.fresh = marks;
+    }
+    this.set(patch);
+    if (fresh.length && this.state.me?.preferences?.newVisitorSound !== false) this.deps.chime?.();
+  }
+
+  private addLiveNote(note: VisitorNote): void {
+    if (!note || typeof note.visitorId !== 'string' || typeof note.id !== 'string') return;
+    const list = this.state.notes[note.visitorId] ?? [];
+    if (list.some((n) => n.id === note.id)) return;
+    this.set({ notes: { ...this.state.notes, [note.visitorId]: [...list, note] } });
+  }
+
+  /** Drops long-departed rows (called every few seconds by the app). */
+  prune(): void {
+    const visitors = pruneExpired(this.state.visitors, this.now(), this.state.settings);
+    if (visitors === this.state.visitors) return;
+    const selected = this.state.selected && visitors[this.state.selected] ? this.state.selected : undefined;
+    this.set({ visitors, selected });
+  }
+
+  setFilter(filter: GridFilter): void {
     this.set({ filter });
+  }
+
+  setSearch(search: string): void {
+    this.set({ search });
+  }
+
+  setSort(sort: GridSort | undefined): void {
+    this.set({ sort });
+  }
+
+  select(visitorId: string | undefined): void {
+    this.set({ selected: visitorId });
+  }
+
+  setSettings(settings: ConsoleSettings): void {
+    this.set({ settings: { ...DEFAULT_SETTINGS, ...settings } });
+  }
+
+  /** Tags a visitor (null clears). Optimistic; put back if the server refuses. */
+  tagVisitor(visitorId: string, tag: VisitorTag | null): void {
+    const v = this.state.visitors[visitorId];
+    const reqId = this.deps.send({ action: 'tag-visitor', visitorId, tag });
+    if (!reqId) {
+      this.toast('Not connected. Try again in a moment.', 'error');
+      return;
+    }
+    const after = tag ?? undefined;
+    this.tagReqs.set(reqId, { visitorId, before: v?.tag, after });
+    if (v) this.set({ visitors: { ...this.state.visitors, [visitorId]: withTag(v, after) } });
+  }
+
+  /** Adds an operator note; it shows once the server echoes it (visitor-note). */
+  addNote(visitorId: string, text: string): boolean {
+    const body = text.trim().slice(0, LIMITS.note);
+    if (!body) return false;
+    if (!this.deps.send({ action: 'note-visitor', visitorId, text: body })) {
+      this.toast('Not connected. Try again in a moment.', 'error');
+      return false;
+    }
+    return true;
+  }
+
+  /** Notes fetched over HTTP for the info panel are merged in (de-duplicated by id). */
+  mergeNotes(visitorId: string, notes: readonly VisitorNote[]): void {
+    const list = this.state.notes[visitorId] ?? [];
+    const seen = new Set(list.map((n) => n.id));
+    const added = notes.filter((n) => !seen.has(n.id));
+    if (added.length === 0 && this.state.notes[visitorId]) return;
+    this.set({ notes: { ...this.state.notes, [visitorId]: [...list, ...added].sort((a, b) => a.at - b.at) } });
+  }
+
+  /** The new-visitor sound, per operator. Optimistic; put back if saving fails. */
+  async setNewVisitorSound(on: boolean): Promise<void> {
+    const me = this.state.me;
+    if (!me) return;
+    const before = me.preferences;
+    this.set({ me: { ...me, preferences: { ...before, newVisitorSound: on } } });
+    if (!this.deps.savePreferences) return;
+    try {
+      const saved = await this.deps.savePreferences({ ...before, newVisitorSound: on });
+      const cur = this.state.me;
+      if (cur && saved?.preferences)
+        this.set({ me: { ...cur, preferences: { ...cur.preferences, ...saved.preferences } } });
+    } catch (err) {
+      const cur = this.state.me;
+      if (cur && cur.preferences.newVisitorSound === on) this.set({ me: { ...cur, preferences: before } });
+      this.toast(`Could not save the sound setting: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    }
   }
 
   /** The page became visible again: the open tab's messages count as read. */
@@ -426,4 +589,28 @@ export class ConsoleStore {
     const id = this.state.activeTab;
     if (id && this.thread(id).unread) this.setThread(id, { unread: 0 });
   }
+}
+
+function withTag(v: VisitorRow, tag: VisitorTag | undefined): VisitorRow {
+  const { tag: _old, ...rest } = v;
+  return tag ? { ...rest, tag } : rest;
+}
+
+/** Fills what an older server (or an older frame path) may leave out. */
+function normaliseRow(v: VisitorRow): VisitorRow {
+  return {
+    ...v,
+    status: v.status ?? (v.returning ? 'returning' : 'no-activity'),
+    visitStart: v.visitStart || v.firstSeen,
+    notes: v.notes ?? 0,
+  };
+}
+
+function normaliseProfile(me: OperatorProfile): OperatorProfile {
+  return {
+    ...me,
+    departments: me.departments ?? [],
+    silent: me.silent === true,
+    preferences: { newVisitorSound: me.preferences?.newVisitorSound !== false },
+  };
 }

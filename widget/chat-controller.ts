@@ -22,6 +22,8 @@ export interface VisitorChatState {
   connected: boolean;
   operatorsOnline: number;
   greeting?: string;
+  /** The visitor may not start a chat (the server says so in its welcome): the window explains instead. */
+  chatBlocked: boolean;
   /** `prechat`: the name + Start chat form; `chat`: status line, messages, input. */
   step: 'prechat' | 'chat';
   /** A chat-request was sent and no chat-update has answered yet. */
@@ -96,6 +98,7 @@ export class VisitorChat {
       visible: false,
       connected: host.connected(),
       operatorsOnline: 0,
+      chatBlocked: false,
       step: 'prechat',
       requesting: false,
       messages: [],
@@ -133,6 +136,7 @@ export class VisitorChat {
   }
 
   start(name: string): void {
+    if (this.state.chatBlocked) return;
     const reqId = this.host.send({ action: 'chat-request', name: name.trim().slice(0, LIMITS.name) || undefined });
     if (!reqId) {
       this.notify(this.host.labels.reconnecting);
@@ -186,6 +190,7 @@ export class VisitorChat {
           connected: true,
           operatorsOnline: e.operatorsOnline,
           greeting: e.widget?.greeting || undefined,
+          chatBlocked: e.chatBlocked === true,
         };
         if (e.chat) {
           const { messages, ...chat } = e.chat;

@@ -47,7 +47,7 @@ function ChatApp({ ctl, labels: L }: { ctl: VisitorChat; labels: Labels }) {
     target?.focus();
   }, [s.visible, s.step]);
 
-  const online = s.operatorsOnline > 0;
+  const online = s.operatorsOnline > 0 && !s.chatBlocked;
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') ctl.minimise();
   };
@@ -95,6 +95,15 @@ function ChatApp({ ctl, labels: L }: { ctl: VisitorChat; labels: Labels }) {
 function PreChat({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
   const s = ctl.state;
   const [name, setName] = useState('');
+  if (s.chatBlocked) {
+    return (
+      <div class="pre">
+        <div class="greet" data-testid="parley-unavailable" data-autofocus tabIndex={-1}>
+          {L.chatUnavailable}
+        </div>
+      </div>
+    );
+  }
   return (
     <div class="pre">
       <div class="greet">{s.greeting || L.greeting}</div>

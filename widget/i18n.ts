@@ -12,6 +12,7 @@ export interface Labels {
   offline: string;
   greeting: string;
   offlineNotice: string;
+  chatUnavailable: string;
   nameLabel: string;
   namePlaceholder: string;
   startChat: string;
@@ -50,6 +51,8 @@ const en: Labels = {
   greeting: 'Hi! Have a question? Start a chat and one of our team will be right with you.',
   offlineNotice:
     'No operator is online right now. You can still start a chat and wait here: the first operator to come online will see it.',
+  chatUnavailable:
+    'Live chat is not available right now. Please leave us a message instead and we will get back to you.',
   nameLabel: 'Your name (optional)',
   namePlaceholder: 'e.g. Alex',
   startChat: 'Start chat',

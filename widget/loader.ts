@@ -2,19 +2,33 @@
  * parley.js — the loader a site embeds:
  *   <script async src="https://HOST/widget/parley.js" data-site="SITE_ID"></script>
  *
- * Plain DOM, kept tiny. It owns the WebSocket (connect, page-view on every (re)connect,
- * reconnect with backoff), keeps the signed visitor token, shows the launcher button in a
- * shadow root, and loads chat.js (Preact) from its own directory only when a chat opens.
+ * Plain DOM, kept tiny. It owns the WebSocket (connect, page-view on every (re)connect and on
+ * every single-page-app route change, reconnect with backoff), keeps the signed visitor token,
+ * shows the launcher button in a shadow root, and loads chat.js (Preact) from its own directory
+ * only when a chat opens.
+ *
+ * Custom visitor information, shown to operators (at most 20 pairs, values up to 256 characters):
+ * - any other data-* attribute of the script tag, key camelCased:
+ *     <script async src=".../widget/parley.js" data-site="SITE_ID" data-plan="gold" data-user-id="42"></script>
+ *   gives {plan: 'gold', userId: '42'};
+ * - a tiny JS API, usable before the loader has arrived (calls are queued and replayed):
+ *     <script>
+ *       window.parley = window.parley || function () { (window.parley.q = window.parley.q || []).push(arguments); };
+ *       parley('set', { plan: 'gold', cartValue: 129 });
+ *     </script>
+ *   `set` merges into what is known (a later value overwrites an earlier one) and reaches operators at once.
  */
 import type { ServerEvent, VisitorWelcome } from '../functions/protocol/events.js';
 import { LIMITS } from '../functions/protocol/limits.js';
 import { backoffDelay } from './core/backoff.js';
 import type { VisitorFrame } from './core/frames.js';
+import { customFromDataset, hookHistory, mergeCustom, routeWatcher } from './core/tracking.js';
 import type { ChatHost, ChatModule, ChatWindow, HostEvent } from './host.js';
 import { type Labels, pickLabels } from './i18n.js';
 import css from './loader.css';
 
-type ParleyGlobal = { __parley?: boolean };
+type ParleyApi = ((command: string, arg?: unknown) => void) & { q?: ArrayLike<unknown>[] };
+type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
 
 (() => {
   const d = document;
@@ -60,6 +74,13 @@ type ParleyGlobal = { __parley?: boolean };
   let welcomed = false;
   let autoOpened = false;
   let windowOpen = false;
+  let blocked = false;
+  /** A welcome arrived on the current socket (frames other than page-view may follow). */
+  let live = false;
+  const custom = customFromDataset(script.dataset);
+  /** Custom information changed since it was last sent. */
+  let customDirty = false;
+  let sentUrl = '';
 
   // ---- DOM: one host element, one open shadow root, CSS inside only ----
   const host = d.createElement('parley-widget');
@@ -97,8 +118,9 @@ type ParleyGlobal = { __parley?: boolean };
   root.append(style, wrap);
 
   const renderButton = () => {
-    label.textContent = online > 0 ? labels.liveHelp : labels.leaveMessage;
-    wrap.classList.toggle('off', online <= 0);
+    const chatting = online > 0 && !blocked;
+    label.textContent = chatting ? labels.liveHelp : labels.leaveMessage;
+    wrap.classList.toggle('off', !chatting);
     button.hidden = !welcomed || windowOpen;
   };
 
@@ -127,17 +149,63 @@ type ParleyGlobal = { __parley?: boolean };
     return reqId;
   };
 
-  const pageView = () => {
+  /**
+   * The first page-view on a socket carries the referrer and custom info; route changes are `spa`;
+   * a reconnect on the same page is `resume` (presence, not another view of the page).
+   */
+  const pageView = (spa?: boolean, resume?: boolean) => {
     const ref = d.referrer;
+    const withCustom = !spa && Object.keys(custom).length > 0;
+    sentUrl = location.href.slice(0, LIMITS.url);
     send({
       action: 'page-view',
-      url: location.href.slice(0, LIMITS.url),
+      spa: spa || undefined,
+      resume: resume || undefined,
+      url: sentUrl,
       title: (d.title || '').slice(0, LIMITS.title),
-      referrer: ref ? ref.slice(0, LIMITS.url) : undefined,
+      referrer: ref && !spa ? ref.slice(0, LIMITS.url) : undefined,
       lang: (navigator.language || '').slice(0, 35) || undefined,
       screen: { w: screen.width | 0, h: screen.height | 0 },
+      custom: withCustom ? { ...custom } : undefined,
     });
+    if (withCustom) customDirty = false;
   };
+
+  const flushCustom = () => {
+    if (live && customDirty && send({ action: 'visitor-info', custom: { ...custom } })) customDirty = false;
+  };
+
+  // ---- the page's JS API: replay what was queued before we arrived, then take over ----
+  const queued = g.parley?.q;
+  g.parley = (command, arg) => {
+    if (command === 'set' && mergeCustom(custom, arg)) {
+      customDirty = true;
+      flushCustom();
+    }
+  };
+  if (queued) for (const args of Array.from(queued)) g.parley(String(args[0]), args[1]);
+
+  // ---- single-page apps: a history change is a page view once the framework has set the title ----
+  const settle = (fn: () => void) => {
+    let done = false;
+    const run = () => {
+      if (!done) {
+        done = true;
+        fn();
+      }
+    };
+    // After the next frame (frameworks update the title in effects), or soon anyway in a hidden tab.
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(run));
+    setTimeout(run, 300);
+  };
+  const routes = routeWatcher(
+    () => location.href,
+    settle,
+    () => live && pageView(true),
+  );
+  hookHistory(history, routes.poke);
+  addEventListener('popstate', routes.poke);
+  addEventListener('hashchange', routes.poke);
 
   const chatHost: ChatHost = {
     root,
@@ -192,7 +260,12 @@ type ParleyGlobal = { __parley?: boolean };
       wrap.classList.toggle('left', cfg.position === 'left');
     }
     online = w.operatorsOnline;
+    blocked = w.chatBlocked === true;
     welcomed = true;
+    live = true;
+    flushCustom();
+    // The route changed while the socket was opening: report where the visitor is now.
+    if (location.href.slice(0, LIMITS.url) !== sentUrl) pageView(true);
     renderButton();
     // Mid-chat navigation: reopen the window once per page (not on every reconnect, so a minimised
     // window stays minimised).
@@ -202,6 +275,7 @@ type ParleyGlobal = { __parley?: boolean };
     }
   };
 
+  let sockets = 0;
   const connect = () => {
     let opened = false;
     const s = new WebSocket(token ? `${wsUrl}&vt=${encodeURIComponent(token)}` : wsUrl);
@@ -209,8 +283,9 @@ type ParleyGlobal = { __parley?: boolean };
     s.onopen = () => {
       opened = true;
       failedOpens = 0;
+      live = false;
       emit({ type: 'open' });
-      pageView();
+      pageView(undefined, sockets++ > 0 && location.href.slice(0, LIMITS.url) === sentUrl);
     };
     s.onmessage = (m) => {
       let e: ServerEvent;
@@ -230,6 +305,7 @@ type ParleyGlobal = { __parley?: boolean };
     s.onclose = () => {
       if (ws !== s) return;
       ws = undefined;
+      live = false;
       emit({ type: 'close' });
       // A token the server keeps refusing at connect is dropped: the visitor starts afresh.
       if (!opened && ++failedOpens >= 3 && token) {

@@ -1,17 +1,40 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { OperatorStatus } from '../../functions/protocol/schemas.js';
+import type { Api } from '../api.js';
 import { initials } from '../format.js';
 import type { ConsoleStore } from '../store.js';
 import { ChatArea } from './ChatArea.js';
 import { useStore } from './hooks.js';
+import { Reports } from './Reports.js';
+import { Settings } from './Settings.js';
 import { SidePanel } from './SidePanel.js';
+import { VisitorInfo } from './VisitorInfo.js';
 import { VisitorsGrid } from './VisitorsGrid.js';
+
+type View = 'monitor' | 'reports' | 'settings';
+const VIEWS: { id: View; label: string }[] = [
+  { id: 'monitor', label: 'Visitors & chats' },
+  { id: 'reports', label: 'Reports' },
+  { id: 'settings', label: 'Settings' },
+];
 
 const BASE_TITLE = 'Parley Console';
 
-export function Workspace({ store, email, onSignOut }: { store: ConsoleStore; email: string; onSignOut: () => void }) {
+export function Workspace({
+  store,
+  api,
+  email,
+  onSignOut,
+}: {
+  store: ConsoleStore;
+  api: Api;
+  email: string;
+  onSignOut: () => void;
+}) {
   const s = useStore(store);
   const waiting = store.queue().length;
+  const [view, setView] = useState<View>('monitor');
+  const selected = s.selected && s.visitors[s.selected] ? s.selected : undefined;
 
   useEffect(() => {
     document.title = waiting > 0 ? `(${waiting}) ${BASE_TITLE}` : BASE_TITLE;
@@ -25,25 +48,45 @@ export function Workspace({ store, email, onSignOut }: { store: ConsoleStore; em
 
   return (
     <div class="app">
-      <TopBar store={store} email={email} onSignOut={onSignOut} />
+      <TopBar store={store} email={email} onSignOut={onSignOut} view={view} setView={setView} waiting={waiting} />
       {s.connection !== 'open' && (
         <div class="banner" role="status">
           {s.me ? 'Connection lost. Reconnecting…' : 'Connecting…'}
         </div>
       )}
-      <div class="main">
-        <div class="left">
+      <div class={selected ? 'main with-info' : 'main'} hidden={view !== 'monitor'}>
+        <div class={s.tabs.length ? 'left' : 'left no-chats'}>
           <VisitorsGrid store={store} />
           <ChatArea store={store} />
         </div>
-        <SidePanel store={store} />
+        {selected ? (
+          <VisitorInfo key={selected} store={store} api={api} visitorId={selected} />
+        ) : (
+          <SidePanel store={store} />
+        )}
       </div>
+      {view === 'reports' && <Reports api={api} />}
+      {view === 'settings' && <Settings store={store} api={api} />}
       <Toasts store={store} />
     </div>
   );
 }
 
-function TopBar({ store, email, onSignOut }: { store: ConsoleStore; email: string; onSignOut: () => void }) {
+function TopBar({
+  store,
+  email,
+  onSignOut,
+  view,
+  setView,
+  waiting,
+}: {
+  store: ConsoleStore;
+  email: string;
+  onSignOut: () => void;
+  view: View;
+  setView: (v: View) => void;
+  waiting: number;
+}) {
   const s = store.state;
   const me = s.me;
   const name = me?.name || email;
@@ -57,6 +100,23 @@ function TopBar({ store, email, onSignOut }: { store: ConsoleStore; email: strin
         <span>Parley</span>
         <span class="brand-sub">Console</span>
       </div>
+      <nav class="nav" aria-label="Console sections">
+        {VIEWS.map((v) => (
+          <button
+            type="button"
+            key={v.id}
+            class={view === v.id ? 'nav-btn on' : 'nav-btn'}
+            aria-current={view === v.id ? 'page' : undefined}
+            data-testid={`nav-${v.id}`}
+            onClick={() => setView(v.id)}
+          >
+            {v.label}
+            {v.id === 'monitor' && waiting > 0 && view !== 'monitor' && (
+              <span class="badge badge-alert">{waiting}</span>
+            )}
+          </button>
+        ))}
+      </nav>
       <span class={`conn conn-${s.connection}`} title={s.connection === 'open' ? 'Connected' : 'Reconnecting'}>
         <span class="conn-dot" />
         {s.connection === 'open' ? 'Live' : s.connection === 'connecting' ? 'Connecting' : 'Offline'}

@@ -12,7 +12,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
 import type { Deps } from './ports.js';
 import { searchFromReferrer } from './search-referrer.js';
 import { siteSettings } from './settings.js';
-import type { Identity, OperatorRecord, VisitorRecord } from './types.js';
+import type { Identity, OperatorRecord, SiteSettings, VisitorRecord } from './types.js';
 import { chatSummary, visitorRow } from './views.js';
 
 /** A visitor seen again after this long starts a new visit. */
@@ -58,6 +58,10 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
   const first = !conn || conn.views === 1;
   const settings = await siteSettings(deps, identity.siteId);
   const retentionDays = settings.console.retentionDays;
+  // A socket reopened on the same page (network blip, idle timeout): present again, no new view.
+  const resumed =
+    frame.resume && first ? await deps.store.changeVisitorConnections(identity.visitorId, 1, now) : undefined;
+  if (resumed) return welcomeVisitor(deps, caller, resumed, settings);
   const tracked = await deps.store.trackPageView({
     siteId: identity.siteId,
     visitorId: identity.visitorId,
@@ -99,7 +103,17 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
     retentionDays,
   });
   if (!first) return;
+  await welcomeVisitor(deps, caller, counted, settings);
+}
 
+/** The answer to a socket's first page view: identity, the open chat, and the widget's settings. */
+async function welcomeVisitor(
+  deps: Deps,
+  caller: Caller,
+  counted: VisitorRecord,
+  settings: SiteSettings,
+): Promise<void> {
+  const identity = caller.identity as Extract<Identity, { role: 'visitor' }>;
   const chat = counted.openChatId ? await deps.store.getChat(counted.openChatId) : undefined;
   const openChat = chat && chat.status !== 'ended' ? chat : undefined;
   if (openChat) await deps.store.attachConnections(openChat.chatId, { [caller.connectionId]: 'v' });

@@ -34,6 +34,8 @@ export const pageViewSchema = z.object({
   reqId,
   /** A single-page-app route change on the same page load (history API). */
   spa: z.optional(z.boolean()),
+  /** A reconnect on the page already viewed: presence only, not another page view. */
+  resume: z.optional(z.boolean()),
   url: z.url().check(z.maxLength(LIMITS.url)),
   title: z._default(text(LIMITS.title), ''),
   referrer: z.optional(text(LIMITS.url)),

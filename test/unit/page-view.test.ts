@@ -44,6 +44,7 @@ function harness(before: Partial<VisitorRecord> | undefined, views = 1) {
     }),
     siteOperators: vi.fn(async () => []),
     getChat: vi.fn(async () => undefined),
+    changeVisitorConnections: vi.fn(async () => visitor),
   } as unknown as Store;
   const deps: Deps = {
     store,
@@ -102,5 +103,15 @@ describe('page views', () => {
     expect(visits).toEqual([]);
     expect(pages).toHaveLength(1);
     expect(deps.notifier.send).not.toHaveBeenCalled();
+  });
+
+  it('counts a reconnect on the same page as presence, not as another page view, and still welcomes', async () => {
+    const { deps, visits, pages } = harness({ connections: 0 });
+    await recordPageView(deps, caller, frame({ resume: true }));
+    expect(deps.store.trackPageView).not.toHaveBeenCalled();
+    expect(deps.store.changeVisitorConnections).toHaveBeenCalledWith('V1', 1, NOW);
+    expect(visits).toEqual([]);
+    expect(pages).toEqual([]);
+    expect(deps.notifier.send).toHaveBeenCalledWith(['c'], expect.objectContaining({ type: 'welcome' }));
   });
 });

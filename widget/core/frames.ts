@@ -8,14 +8,24 @@ import type {
   DeclineFrame,
   EndChatFrame,
   HelloFrame,
+  NoteVisitorFrame,
   PageViewFrame,
   SetStatusFrame,
   SyncFrame,
+  TagVisitorFrame,
   TypingFrame,
+  VisitorInfoFrame,
 } from '../../functions/protocol/schemas.js';
 
 /** Frames a visitor connection sends. */
-export type VisitorFrame = PageViewFrame | ChatRequestFrame | ChatMessageFrame | TypingFrame | EndChatFrame | SyncFrame;
+export type VisitorFrame =
+  | PageViewFrame
+  | VisitorInfoFrame
+  | ChatRequestFrame
+  | ChatMessageFrame
+  | TypingFrame
+  | EndChatFrame
+  | SyncFrame;
 
 /** Frames an operator connection sends. */
 export type OperatorFrame =
@@ -23,6 +33,8 @@ export type OperatorFrame =
   | SetStatusFrame
   | AcceptFrame
   | DeclineFrame
+  | TagVisitorFrame
+  | NoteVisitorFrame
   | ChatMessageFrame
   | TypingFrame
   | EndChatFrame

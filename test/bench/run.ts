@@ -15,7 +15,7 @@ import { RequestCounter } from '../../functions/adapters/request-counter.js';
 import { STREAM_ENTRY } from '../../functions/handlers/routes.js';
 import { currentInvocation } from '../../local/lambda-runner.js';
 import { ROOT, startLocalStack } from '../../local/stack.js';
-import { operatorSession, visitorPage, type WsClient } from '../support/clients.js';
+import { api, operatorSession, visitorPage, type WsClient } from '../support/clients.js';
 
 const MESSAGES_PER_CHAT = Number(process.env.BENCH_MESSAGES ?? 10);
 /** Mean pause between a chat's messages: people type; a chat is not a firehose. */
@@ -38,6 +38,12 @@ async function main() {
   const byFunction = () => currentInvocation.getStore() ?? 'bench';
   const ddb = new RequestCounter(byFunction).attach(documentClient());
   const posts = new RequestCounter(byFunction).attach(managementClient(process.env.WS_CALLBACK_URL!));
+
+  // Room for every benchmark chat: the site's per-operator limit, set by the demo admin.
+  const admin = await operatorSession(stack, stack.demoOperator, { online: false });
+  const current = await api(stack, admin.idToken, 'GET', '/api/settings');
+  await api(stack, admin.idToken, 'PUT', '/api/settings', { ...current.body, maxChatsPerOperator: 50 });
+  await admin.ws.close();
 
   const operators: WsClient[] = [];
   for (let i = 0; i < OPERATORS; i++) {

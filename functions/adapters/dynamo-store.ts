@@ -696,23 +696,6 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         ExpressionAttributeValues: { ':op': [operatorId], ':id': operatorId },
       });
     },
-    async reassignChat(chatId, expectedOperatorIds, operators) {
-      return toChat(
-        await update({
-          Key: keys.chat(chatId),
-          UpdateExpression: 'SET operators = :ops, operatorIds = :ids, operatorKey = :key',
-          ConditionExpression: '#status = :active AND operatorKey = :expected',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':ops': operators,
-            ':ids': operators.map((o) => o.id),
-            ':key': operatorKey(operators.map((o) => o.id)),
-            ':expected': operatorKey(expectedOperatorIds),
-            ':active': 'active',
-          },
-        }),
-      );
-    },
     async attachConnections(chatId, conns) {
       const entries = Object.entries(conns);
       if (entries.length === 0) return;

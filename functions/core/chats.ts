@@ -407,7 +407,7 @@ export async function transferChat(deps: Deps, caller: Caller, frame: TransferFr
   if (!(await deps.store.reserveChatSlot(target.operatorId, chatLimit(target, settings.console)))) {
     throw new AtCapacityError(`${target.name} has no room for another chat`);
   }
-  const moved = await deps.store.reassignChat(chat.chatId, before, [{ id: target.operatorId, name: target.name }]);
+  const moved = await deps.store.setChatOperators(chat.chatId, before, [{ id: target.operatorId, name: target.name }]);
   if (!moved) {
     await deps.store.releaseChatSlot(target.operatorId);
     throw new ConflictError('the chat changed meanwhile; try again');

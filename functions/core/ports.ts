@@ -170,12 +170,6 @@ export interface Store {
   /** One conditional write: ends an open chat and releases the visitor's open-chat pointer. */
   endChat(chatId: string, endedBy: 'visitor' | 'operator' | 'system', at: number): Promise<ChatRecord | undefined>;
   declineChat(chatId: string, operatorId: string): Promise<void>;
-  /** Replaces the chat's operators while `expectedOperatorIds` still hold it. */
-  reassignChat(
-    chatId: string,
-    expectedOperatorIds: string[],
-    operators: { id: string; name: string }[],
-  ): Promise<ChatRecord | undefined>;
   attachConnections(chatId: string, conns: Record<string, string>): Promise<void>;
   detachConnections(chatId: string, connectionIds: string[]): Promise<void>;
 

@@ -177,16 +177,16 @@ describe('transferring a chat', () => {
   const active: ChatRecord = { ...queued, status: 'active', operators: [{ id: 'a', name: 'A' }] };
 
   it('refuses an operator who is neither assigned nor admin', async () => {
-    const reassignChat = vi.fn();
+    const setChatOperators = vi.fn();
     const { deps } = harness({
       getChat: vi.fn(async () => active),
       getOperator: vi.fn(async (id: string) => operator(id)),
-      reassignChat,
+      setChatOperators,
     });
     await expect(
       transferChat(deps, caller('b'), { action: 'transfer', chatId: 'c1', toOperatorId: 'c' }),
     ).rejects.toMatchObject({ code: 'forbidden' });
-    expect(reassignChat).not.toHaveBeenCalled();
+    expect(setChatOperators).not.toHaveBeenCalled();
   });
 
   it('refuses a target who is not online', async () => {
@@ -206,10 +206,10 @@ describe('transferring a chat', () => {
       getChat: vi.fn(async () => active),
       getOperator: vi.fn(async (id: string) => operator(id, id === 'b' ? { role: 'admin' } : {})),
       siteOperators: vi.fn(async () => ['a', 'b', 'c'].map((id) => operator(id, id === 'b' ? { role: 'admin' } : {}))),
-      reassignChat: vi.fn(async () => moved),
+      setChatOperators: vi.fn(async () => moved),
     });
     await transferChat(deps, caller('b'), { action: 'transfer', chatId: 'c1', toOperatorId: 'c' });
-    expect(deps.store.reassignChat).toHaveBeenCalledWith('c1', ['a'], [{ id: 'c', name: 'C' }]);
+    expect(deps.store.setChatOperators).toHaveBeenCalledWith('c1', ['a'], [{ id: 'c', name: 'C' }]);
     expect(sent.some((s) => s.frame.type === 'chat-update' && s.to.includes('conn-v'))).toBe(true);
   });
 });

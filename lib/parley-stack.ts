@@ -109,6 +109,8 @@ export class ParleyStack extends Stack {
     this.scheduling.grantPutEvents(this.wsRoute('transcript'));
     // - `$disconnect` starts an operator's grace period as a one-time schedule of operator-presence;
     this.scheduling.grantScheduling(this.wsRoute('$disconnect'));
+    // - `page-view` schedules a qualifying visitor's automatic invitation (auto-invite).
+    this.scheduling.grantScheduling(this.wsRoute('page-view'));
     // - the mail function sends the transcript from the Parley sender.
     this.mail.grantSend(this.eventHandlers.functionOf('mail'));
 

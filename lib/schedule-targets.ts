@@ -9,7 +9,7 @@ import type { ParleyScheduling } from './scheduling.js';
 export type ScheduleTarget = (typeof SCHEDULE_TARGETS)[number];
 
 /** Entries that post to WebSocket connections (operator-presence broadcasts status and offers). */
-export const DEFAULT_POSTING_SCHEDULE_ENTRIES: readonly string[] = ['operator-presence'];
+export const DEFAULT_POSTING_SCHEDULE_ENTRIES: readonly string[] = ['operator-presence', 'auto-invite'];
 
 export interface ScheduleTargetsProps {
   /** The scheduler role that may invoke the functions (and nothing else). */
@@ -20,7 +20,7 @@ export interface ScheduleTargetsProps {
   readonly realtime: RealtimeApi;
   /** The targets. @default SCHEDULE_TARGETS from functions/handlers/routes.ts */
   readonly targets?: readonly ScheduleTarget[];
-  /** Entries that get ManageConnections on the stage. @default ['operator-presence'] */
+  /** Entries that get ManageConnections on the stage. @default ['operator-presence', 'auto-invite'] */
   readonly postingEntries?: readonly string[];
   /** Folder of the handler files. @default functions/handlers */
   readonly handlersDir?: string;

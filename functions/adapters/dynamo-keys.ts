@@ -22,6 +22,7 @@ export const keys = {
   }),
   reportStats: (siteId: string) => `SITE#${siteId}#STATS`,
   assignment: (visitorId: string) => ({ pk: `VIS#${visitorId}`, sk: 'ASSIGN' }),
+  autoInviteThrottle: (visitorId: string) => ({ pk: `VIS#${visitorId}`, sk: 'AUTOINVITE' }),
   transcript: (chatId: string, email: string) => ({ pk: `CHAT#${chatId}`, sk: `TRANSCRIPT#${email.toLowerCase()}` }),
   sharedCanned: (siteId: string, id: string) => ({ pk: `SITE#${siteId}#CANNED`, sk: id }),
   personalCanned: (operatorId: string, id: string) => ({ pk: `OP#${operatorId}#CANNED`, sk: id }),

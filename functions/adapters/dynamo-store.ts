@@ -15,9 +15,16 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AppendResult, Clock, Store } from '../core/ports.js';
-import type { ChatRecord, ConnectionRecord, OperatorRecord, VisitorRecord } from '../core/types.js';
+import type { ChatRecord, ConnectionRecord, InvitationRecord, OperatorRecord, VisitorRecord } from '../core/types.js';
 import { senderName } from '../core/views.js';
-import type { CannedMessage, ChatMessage, ConsoleSettings, VisitorNote, WidgetSettings } from '../protocol/index.js';
+import type {
+  AutoInvitationRule,
+  CannedMessage,
+  ChatMessage,
+  ConsoleSettings,
+  VisitorNote,
+  WidgetSettings,
+} from '../protocol/index.js';
 import { GSI1, keys, pad } from './dynamo-keys.js';
 
 type Item = Record<string, unknown>;
@@ -567,7 +574,60 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       return {
         ...(item?.widget ? { widget: item.widget as Partial<WidgetSettings> } : {}),
         ...(item?.console ? { console: item.console as Partial<ConsoleSettings> } : {}),
+        ...(Array.isArray(item?.autoInvitations)
+          ? { autoInvitations: item.autoInvitations as AutoInvitationRule[] }
+          : {}),
       };
+    },
+    async putAutoInvitations(siteId, rules) {
+      await update({
+        Key: keys.settings(siteId),
+        UpdateExpression: 'SET autoInvitations = :r',
+        ExpressionAttributeValues: { ':r': rules },
+      });
+    },
+    async setInvitation(visitorId, invitation) {
+      const out = await update({
+        Key: keys.visitor(visitorId),
+        UpdateExpression: invitation.auto
+          ? 'SET invitation = :inv, invitedAt = :at, autoInvitedAt = :at'
+          : 'SET invitation = :inv, invitedAt = :at',
+        ConditionExpression: invitation.auto
+          ? 'attribute_exists(pk) AND attribute_not_exists(openChatId) AND (attribute_not_exists(invitation) OR invitation.outcome <> :pending)'
+          : 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':inv': invitation,
+          ':at': invitation.at,
+          ...(invitation.auto ? { ':pending': 'pending' } : {}),
+        },
+      });
+      return out !== undefined;
+    },
+    async resolveInvitation(visitorId, inviteId, outcome) {
+      const out = await update({
+        Key: keys.visitor(visitorId),
+        UpdateExpression: 'SET invitation.outcome = :outcome',
+        ConditionExpression: 'invitation.inviteId = :id AND invitation.outcome = :pending',
+        ExpressionAttributeValues: { ':outcome': outcome, ':id': inviteId, ':pending': 'pending' },
+      });
+      return out?.invitation as InvitationRecord | undefined;
+    },
+    async takeAutoInviteThrottle(visitorId, now, windowMs) {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keys.autoInviteThrottle(visitorId), expiresAt: now + windowMs, ttl: epochS(now + windowMs) + 1 },
+            // Absent, or present but past its expiry (TTL deletes late): either way it may be taken.
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
     },
     async putConsoleSettings(siteId, settings) {
       await update({

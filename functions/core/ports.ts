@@ -1,5 +1,6 @@
 /** What the use cases need from the outside world. Adapters implement these; tests stub them. */
 import type {
+  AutoInvitationRule,
   CannedMessage,
   ChatMessage,
   ChatStatus,
@@ -17,6 +18,7 @@ import type {
   ChatRecord,
   ConnectionRecord,
   Enrichment,
+  InvitationRecord,
   OperatorRecord,
   VisitorRecord,
 } from './types.js';
@@ -157,8 +159,30 @@ export interface Store {
   consumeTicket(ticket: string, now: number): Promise<{ operatorId: string; siteId: string } | undefined>;
 
   /** What was saved; defaults for the rest are the core's business (settings.ts). */
-  getSettings(siteId: string): Promise<{ widget?: Partial<WidgetSettings>; console?: Partial<ConsoleSettings> }>;
+  getSettings(siteId: string): Promise<{
+    widget?: Partial<WidgetSettings>;
+    console?: Partial<ConsoleSettings>;
+    autoInvitations?: AutoInvitationRule[];
+  }>;
   putConsoleSettings(siteId: string, settings: ConsoleSettings): Promise<void>;
+  putAutoInvitations(siteId: string, rules: AutoInvitationRule[]): Promise<void>;
+
+  /**
+   * Records an invitation on the visitor. An automatic one only while the visitor has no open chat
+   * and no pending invitation (it never interrupts either); false when refused.
+   */
+  setInvitation(visitorId: string, invitation: InvitationRecord): Promise<boolean>;
+  /** Settles a pending invitation; returns it, or undefined if it was not pending. */
+  resolveInvitation(
+    visitorId: string,
+    inviteId: string,
+    outcome: 'accepted' | 'declined',
+  ): Promise<InvitationRecord | undefined>;
+  /**
+   * The hourly automatic-invitation throttle: one conditional put that treats an item past its
+   * expiry (not yet deleted by TTL) as absent. False while the visitor was invited within the hour.
+   */
+  takeAutoInviteThrottle(visitorId: string, now: number, windowMs: number): Promise<boolean>;
 
   /** Creates a queued chat and points the visitor at it, unless the visitor already has an open chat. */
   createChat(chat: ChatRecord): Promise<{ created: true; chat: ChatRecord } | { created: false; openChatId: string }>;

@@ -17,6 +17,7 @@ export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
   // Off until an admin writes one, e.g. 'Hello, I am %name%. How can I help you, %visitor%?'
   acceptGreeting: '',
   operatorGraceMs: 60_000,
+  invitationText: "Hello! I'm %name%. If you have any questions, I'm ready to help you. Just click Start Chat.",
   departedGraceMs: 30_000,
   departedVisibleMs: 30 * 60_000,
   truncateIp: false,
@@ -34,6 +35,7 @@ export async function siteSettings(deps: { store: Store; clock: Clock }, siteId:
   const value: SiteSettings = {
     widget: { ...DEFAULT_WIDGET_SETTINGS, ...saved.widget },
     console: { ...DEFAULT_CONSOLE_SETTINGS, ...saved.console },
+    autoInvitations: saved.autoInvitations ?? [],
   };
   cache.set(siteId, { at: now, value });
   return value;

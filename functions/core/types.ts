@@ -1,5 +1,6 @@
 /** Domain records as the core sees them. Storage shape is the adapter's business. */
 import type {
+  AutoInvitationRule,
   ChatStatus,
   ConsoleSettings,
   OperatorPreferences,
@@ -70,8 +71,11 @@ export interface VisitorRecord {
   screen?: { w: number; h: number };
   /** Last time the visitor took part in a chat (for the "chatted / invited" status). */
   lastChatAt?: number;
-  /** Last time the visitor was invited (invitations issue). */
+  /** Last time the visitor was invited. */
   invitedAt?: number;
+  /** Last automatic invitation (the hourly throttle itself is its own item). */
+  autoInvitedAt?: number;
+  invitation?: InvitationRecord;
 }
 
 export interface OperatorRecord {
@@ -93,10 +97,21 @@ export interface OperatorRecord {
   preferences?: OperatorPreferences;
 }
 
+export interface InvitationRecord {
+  inviteId: string;
+  operatorId?: string;
+  operatorName: string;
+  text: string;
+  auto: boolean;
+  at: number;
+  outcome: 'pending' | 'accepted' | 'declined';
+}
+
 /** A site's settings, with defaults for whatever was never set. */
 export interface SiteSettings {
   widget: WidgetSettings;
   console: ConsoleSettings;
+  autoInvitations: AutoInvitationRule[];
 }
 
 /** connectionId → who holds it: 'v' for the visitor, or the operator id. */

@@ -60,6 +60,17 @@ export function visitorRow(v: VisitorRecord, chat: ChatRecord | undefined, ctx: 
     ...(open ? { chatStatus: open.status, chatOperatorIds: open.operators.map((o) => o.id) } : {}),
     ...(v.custom ? { custom: v.custom } : {}),
     notes: v.notes ?? 0,
+    ...(v.invitation
+      ? {
+          invitation: {
+            inviteId: v.invitation.inviteId,
+            operatorName: v.invitation.operatorName,
+            auto: v.invitation.auto,
+            at: v.invitation.at,
+            outcome: v.invitation.outcome,
+          },
+        }
+      : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { NoteVisitorFrame, PageViewFrame, TagVisitorFrame, VisitorInfoFrame
 import { type Caller, withReqId } from './context.js';
 import { deliver } from './delivery.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
+import { scheduleAutoInvitation } from './invitations.js';
 import type { Deps } from './ports.js';
 import { searchFromReferrer } from './search-referrer.js';
 import { siteSettings } from './settings.js';
@@ -102,6 +103,7 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
     n: counted.pageViews,
     retentionDays,
   });
+  await scheduleAutoInvitation(deps, counted, settings.autoInvitations).catch(() => 'none');
   if (!first) return;
   await welcomeVisitor(deps, caller, counted, settings);
 }

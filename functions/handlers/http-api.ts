@@ -16,10 +16,10 @@ import {
   updatePreferences,
 } from '../core/operators.js';
 import { reportRange, siteReport } from '../core/reports.js';
-import { siteSettings } from '../core/settings.js';
+import { forgetSiteSettings, siteSettings } from '../core/settings.js';
 import { operatorProfile } from '../core/views.js';
 import { visitorDetails } from '../core/visitors.js';
-import { cannedSchema, preferencesSchema, settingsSchema } from '../protocol/schemas.js';
+import { autoInvitationRulesSchema, cannedSchema, preferencesSchema, settingsSchema } from '../protocol/schemas.js';
 import { loadDeps } from './deps.js';
 
 const SITE_ID = process.env.SITE_ID || 'demo';
@@ -121,6 +121,15 @@ export const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGateway
               return profile;
             }),
         );
+      }
+      if (route === 'GET /api/auto-invitations')
+        return json(200, (await siteSettings(deps, op.siteId)).autoInvitations);
+      if (route === 'PUT /api/auto-invitations') {
+        if (op.role !== 'admin') throw new ForbiddenError('only admins change automatic invitations');
+        const rules = parseJson(event.body, autoInvitationRulesSchema);
+        await deps.store.putAutoInvitations(op.siteId, rules);
+        forgetSiteSettings(op.siteId);
+        return json(200, rules);
       }
       if (route === 'GET /api/settings') return json(200, (await siteSettings(deps, op.siteId)).console);
       if (route === 'PUT /api/settings') {

@@ -31,6 +31,8 @@ export const WS_ROUTES: readonly WsRoute[] = [
   { routeKey: 'leave-chat', entry: 'leave-chat' },
   { routeKey: 'hold', entry: 'hold' },
   { routeKey: 'transcript', entry: 'transcript' },
+  { routeKey: 'invite', entry: 'invite' },
+  { routeKey: 'invite-response', entry: 'invite-response' },
   { routeKey: 'visitor-info', entry: 'visitor-info' },
   { routeKey: 'tag-visitor', entry: 'tag-visitor' },
   { routeKey: 'note-visitor', entry: 'note-visitor' },
@@ -51,6 +53,7 @@ export const EVENT_RULES: readonly { detailType: string; entry: string }[] = [
 /** EventBridge Scheduler targets: logical name → function. */
 export const SCHEDULE_TARGETS: readonly { target: string; entry: string }[] = [
   { target: 'operator-presence', entry: 'operator-presence' },
+  { target: 'auto-invite', entry: 'auto-invite' },
 ];
 export const STREAM_KEY_FILTERS: readonly { pkPrefix: string; sk?: string; skPrefix?: string }[] = [
   { pkPrefix: 'VIS#', sk: 'PROFILE' },
@@ -82,4 +85,6 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'PUT', path: '/api/canned/{cannedId}', auth: true },
   { method: 'DELETE', path: '/api/canned/{cannedId}', auth: true },
   { method: 'GET', path: '/api/operators', auth: true },
+  { method: 'GET', path: '/api/auto-invitations', auth: true },
+  { method: 'PUT', path: '/api/auto-invitations', auth: true },
 ];

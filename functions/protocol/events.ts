@@ -129,6 +129,14 @@ export interface VisitorRow {
   chatOperatorIds?: string[];
   custom?: Record<string, string>;
   notes: number;
+  /** The latest invitation and what became of it. */
+  invitation?: {
+    inviteId: string;
+    operatorName: string;
+    auto: boolean;
+    at: number;
+    outcome: 'pending' | 'accepted' | 'declined';
+  };
 }
 
 export interface PageViewRecord {
@@ -176,6 +184,41 @@ export interface SiteReport {
   days: { day: string; visitors: number; visits: number; pageViews: number }[];
 }
 
+/** An automatic invitation rule (admins): when a visitor qualifies, an invitation after a delay. */
+export interface AutoInvitationRule {
+  id: string;
+  enabled: boolean;
+  /** Higher first; one invitation per visitor per hour at most, whatever the rules. */
+  priority: number;
+  /** Seconds since the visit began (`site`) or on a matching page (`page`). */
+  delaySeconds: number;
+  scope: 'site' | 'page';
+  /** For `page`: `*` matches any characters, e.g. `https://shop.example/products/*`. */
+  urlPattern?: string;
+  /** Only visitors who came from a search engine (any, or these by name). */
+  fromSearch?: boolean;
+  searchEngines?: string[];
+  /** Only these spoken languages (prefixes such as `en`, `pl`). */
+  languages?: string[];
+  /** Only returning (true) or only first-time (false) visitors. */
+  returning?: boolean;
+  /** Only after this many page views in all. */
+  minPageViews?: number;
+  /** The invitation; %name% is the inviting operator's name. */
+  text: string;
+  /** Invite only while an operator is online and has room for a chat. */
+  onlyWhenOperatorAvailable: boolean;
+}
+
+/** An invitation as the visitor's widget shows it. */
+export interface InvitationEvent {
+  type: 'invitation';
+  inviteId: string;
+  text: string;
+  operatorName: string;
+  auto: boolean;
+}
+
 /** Site settings operators need in the console (part of the operator welcome). */
 export interface ConsoleSettings {
   /** Concurrent chats per operator unless the operator has their own limit. */
@@ -188,6 +231,8 @@ export interface ConsoleSettings {
   acceptGreeting: string;
   /** An operator whose last console closed becomes offline after this long. */
   operatorGraceMs: number;
+  /** The default proactive invitation; %name% is the operator's name. */
+  invitationText: string;
   /** A visitor with no socket for this long is departed. */
   departedGraceMs: number;
   /** Departed visitors stay in the grid this long. */
@@ -344,6 +389,7 @@ export type ServerEvent =
   | VisitorEvent
   | VisitorsEvent
   | VisitorNoteEvent
+  | InvitationEvent
   | VisitorLeftEvent
   | ChatUpdateEvent
   | MessageEvent

@@ -90,6 +90,39 @@ export const syncSchema = z.object({
   afterSeq: z.int().check(z.minimum(0)),
 });
 
+export const inviteSchema = z.object({
+  action: z.literal('invite'),
+  reqId,
+  visitorId: id,
+  /** Empty or absent: the site's default invitation. */
+  text: z.optional(text(LIMITS.chatText)),
+});
+
+export const inviteResponseSchema = z.object({
+  action: z.literal('invite-response'),
+  reqId,
+  inviteId: id,
+  accept: z.boolean(),
+  name: z.optional(text(LIMITS.name)),
+});
+
+export const autoInvitationRuleSchema = z.object({
+  id: id,
+  enabled: z.boolean(),
+  priority: z.int().check(z.minimum(0), z.maximum(1000)),
+  delaySeconds: z.int().check(z.minimum(0), z.maximum(24 * 60 * 60)),
+  scope: z.enum(['site', 'page']),
+  urlPattern: z.optional(text(LIMITS.url)),
+  fromSearch: z.optional(z.boolean()),
+  searchEngines: z.optional(z.array(text(40)).check(z.maxLength(30))),
+  languages: z.optional(z.array(text(35)).check(z.maxLength(30))),
+  returning: z.optional(z.boolean()),
+  minPageViews: z.optional(z.int().check(z.minimum(0), z.maximum(10000))),
+  text: freeText(LIMITS.chatText),
+  onlyWhenOperatorAvailable: z.boolean(),
+});
+export const autoInvitationRulesSchema = z.array(autoInvitationRuleSchema).check(z.maxLength(50));
+
 export const tagVisitorSchema = z.object({
   action: z.literal('tag-visitor'),
   reqId,
@@ -141,6 +174,7 @@ export const VISITOR_ACTIONS = [
   'end-chat',
   'sync',
   'transcript',
+  'invite-response',
 ] as const;
 export const OPERATOR_ACTIONS = [
   'hello',
@@ -152,6 +186,7 @@ export const OPERATOR_ACTIONS = [
   'leave-chat',
   'hold',
   'transcript',
+  'invite',
   'tag-visitor',
   'note-visitor',
   'chat-message',
@@ -174,6 +209,8 @@ export type SetStatusFrame = z.infer<typeof setStatusSchema>;
 export type AcceptFrame = z.infer<typeof acceptSchema>;
 export type DeclineFrame = z.infer<typeof declineSchema>;
 export type TransferFrame = z.infer<typeof transferSchema>;
+export type InviteFrame = z.infer<typeof inviteSchema>;
+export type InviteResponseFrame = z.infer<typeof inviteResponseSchema>;
 export type AddOperatorFrame = z.infer<typeof addOperatorSchema>;
 export type LeaveChatFrame = z.infer<typeof leaveChatSchema>;
 export type HoldFrame = z.infer<typeof holdSchema>;
@@ -198,6 +235,7 @@ export const settingsSchema = z.object({
   queueTimeoutMs: z.int().check(z.minimum(10_000), z.maximum(60 * 60_000)),
   acceptGreeting: text(LIMITS.chatText),
   operatorGraceMs: z.int().check(z.minimum(5_000), z.maximum(30 * 60_000)),
+  invitationText: freeText(LIMITS.chatText),
   departedGraceMs: z.int().check(z.minimum(5_000), z.maximum(10 * 60_000)),
   departedVisibleMs: z.int().check(z.minimum(60_000), z.maximum(24 * 60 * 60_000)),
   truncateIp: z.boolean(),

@@ -288,8 +288,9 @@ describe('the functions', () => {
       .filter(([routeKey]) => routeKey !== '$connect')
       .map(([, fn]) => logicalIdOf(fn.role));
     expected.push(logicalIdOf(stack.visitorStream.handler.role));
-    // operator-presence broadcasts operator status and moves queued offers on
+    // operator-presence broadcasts operator status and moves queued offers on; auto-invite invites
     expected.push(logicalIdOf(stack.scheduleTargets.functionOf('operator-presence').role));
+    expected.push(logicalIdOf(stack.scheduleTargets.functionOf('auto-invite').role));
     expect([...posters].sort()).toEqual(expected.sort());
     expect(posters.has(logicalIdOf(stack.realtime.authorizerFunction.role))).toBe(false);
     expect(posters.has(logicalIdOf(stack.httpApi.handler.role))).toBe(false);
@@ -685,61 +686,67 @@ describe('scheduling and mail', () => {
       'Fn::GetAtt': [logicalIdOf(stack.scheduleTargets.functionOf(entry).fn), 'Arn'],
     }));
     const statements = statementsOf(logicalIdOf(stack.scheduling.schedulerRole));
-    expect(statements).toEqual([
-      {
-        Action: 'lambda:InvokeFunction',
-        Effect: 'Allow',
-        Resource: targetArns.length === 1 ? targetArns[0] : targetArns,
-      },
-    ]);
-    // today: operator-presence and nothing else
-    expect(statements[0]!.Resource).toEqual({
-      'Fn::GetAtt': [logicalIdOf(stack.scheduleTargets.functionOf('operator-presence').fn), 'Arn'],
-    });
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Action: 'lambda:InvokeFunction', Effect: 'Allow' });
+    // today: operator-presence and auto-invite, nothing else (in any order)
+    const resource = statements[0]!.Resource as Json[];
+    expect(resource).toHaveLength(targetArns.length);
+    expect(resource).toEqual(expect.arrayContaining(targetArns));
+    expect(resource).toEqual(
+      expect.arrayContaining(
+        ['operator-presence', 'auto-invite'].map((entry) => ({
+          'Fn::GetAtt': [logicalIdOf(stack.scheduleTargets.functionOf(entry).fn), 'Arn'],
+        })),
+      ),
+    );
     expect(ofType('AWS::IAM::ManagedPolicy')).toHaveLength(0);
     expect(resources[logicalIdOf(stack.scheduling.schedulerRole)]!.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets $disconnect create and delete schedules in the Parley group only, passing the scheduler role only', () => {
+  it('lets $disconnect and page-view create and delete schedules in the Parley group only, passing the scheduler role only', () => {
     const disconnect = stack.realtime.functions.get('$disconnect')!;
+    const pageView = stack.realtime.functions.get('page-view')!;
     const groupName = stack.resolve(stack.scheduling.group.scheduleGroupName);
-    const statements = statementsOf(logicalIdOf(disconnect.role));
+    for (const fn of [disconnect, pageView]) {
+      const statements = statementsOf(logicalIdOf(fn.role));
 
-    const schedules = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
-    expect(schedules).toHaveLength(1);
-    expect(actionsOf(schedules[0]!).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
-    expect(schedules[0]!.Resource).toEqual({
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':scheduler:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          `:schedule/${groupName}/*`,
+      const schedules = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
+      expect(schedules).toHaveLength(1);
+      expect(actionsOf(schedules[0]!).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+      expect(schedules[0]!.Resource).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':scheduler:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:schedule/${groupName}/*`,
+          ],
         ],
-      ],
-    });
+      });
 
-    const passRole = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
-    expect(passRole).toEqual([
-      {
-        Sid: 'ParleyPassSchedulerRole',
-        Action: 'iam:PassRole',
-        Effect: 'Allow',
-        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.scheduling.schedulerRole), 'Arn'] },
-        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      },
-    ]);
+      const passRole = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+      expect(passRole).toEqual([
+        {
+          Sid: 'ParleyPassSchedulerRole',
+          Action: 'iam:PassRole',
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [logicalIdOf(stack.scheduling.schedulerRole), 'Arn'] },
+          Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        },
+      ]);
+    }
 
     // Nobody else schedules or passes roles.
-    expect(rolesGranting(/^scheduler:/)).toEqual([logicalIdOf(disconnect.role)]);
-    expect(rolesGranting(/^iam:PassRole$/)).toEqual([logicalIdOf(disconnect.role)]);
+    const schedulers = [logicalIdOf(disconnect.role), logicalIdOf(pageView.role)].sort();
+    expect(rolesGranting(/^scheduler:/).sort()).toEqual(schedulers);
+    expect(rolesGranting(/^iam:PassRole$/).sort()).toEqual(schedulers);
   });
 
-  it('tells $disconnect the group, the role and every schedule target (and nobody else)', () => {
+  it('tells $disconnect and page-view the group, the role and every schedule target (and nobody else)', () => {
     const disconnect = stack.realtime.functions.get('$disconnect')!;
     const env = envOf(disconnect);
     expect(env.SCHEDULER_GROUP_NAME).toBe(stack.resolve(stack.scheduling.group.scheduleGroupName));
@@ -753,12 +760,14 @@ describe('scheduling and mail', () => {
         SCHEDULE_TARGETS.map((t) => [t.target, `<${logicalIdOf(stack.scheduleTargets.functionOf(t.entry).fn)}>`]),
       ),
     );
-    expect(Object.keys(JSON.parse(json))).toEqual(['operator-presence']);
+    expect(Object.keys(JSON.parse(json))).toEqual(['operator-presence', 'auto-invite']);
 
     const withSchedulerEnv = ofType('AWS::Lambda::Function')
       .filter(([, f]) => f.Properties.Environment?.Variables?.SCHEDULER_TARGETS !== undefined)
       .map(([id]) => id);
-    expect(withSchedulerEnv).toEqual([logicalIdOf(disconnect.fn)]);
+    expect(withSchedulerEnv.sort()).toEqual(
+      [logicalIdOf(disconnect.fn), logicalIdOf(stack.realtime.functions.get('page-view')!.fn)].sort(),
+    );
   });
 
   it('gives operator-presence the table (read/write), the callback URL and posting, but no scheduling', () => {

@@ -174,3 +174,46 @@ describe('chat writes', () => {
     expect((await store.getVisitor('V1'))?.openChatId).toBeUndefined();
   });
 });
+
+describe('the hourly automatic-invitation throttle', () => {
+  it('is taken once an hour, and an expired item that TTL has not deleted does not block', async () => {
+    const t0 = now;
+    expect(await store.takeAutoInviteThrottle('V9', t0, 3_600_000)).toBe(true);
+    expect(await store.takeAutoInviteThrottle('V9', t0 + 59 * 60_000, 3_600_000)).toBe(false);
+    // Past its expiry but still stored (DynamoDB's TTL deletes late): it may be taken again.
+    expect(await store.takeAutoInviteThrottle('V9', t0 + 61 * 60_000, 3_600_000)).toBe(true);
+  });
+
+  it('lets exactly one of two simultaneous takers through', async () => {
+    const results = await Promise.all([
+      store.takeAutoInviteThrottle('V10', now, 3_600_000),
+      store.takeAutoInviteThrottle('V10', now, 3_600_000),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('never lets an automatic invitation interrupt an open chat or a pending invitation', async () => {
+    await store.trackPageView({
+      siteId: 'demo',
+      visitorId: 'V11',
+      url: 'https://x.test/',
+      title: 'X',
+      at: now,
+      firstOnConnection: true,
+      retentionDays: 90,
+    });
+    const invitation = (id: string, auto: boolean) => ({
+      inviteId: id,
+      operatorName: 'A',
+      text: 'hi',
+      auto,
+      at: now,
+      outcome: 'pending' as const,
+    });
+    expect(await store.setInvitation('V11', invitation('manual-1', false))).toBe(true);
+    expect(await store.setInvitation('V11', invitation('auto-1', true))).toBe(false);
+    expect(await store.resolveInvitation('V11', 'manual-1', 'declined')).toMatchObject({ outcome: 'declined' });
+    expect(await store.resolveInvitation('V11', 'manual-1', 'accepted')).toBeUndefined();
+    expect(await store.setInvitation('V11', invitation('auto-2', true))).toBe(true);
+  });
+});

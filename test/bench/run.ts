@@ -128,6 +128,8 @@ async function main() {
         `DynamoDB/msg ${row.ddbRequestsPerChatMessage} (+${row.streamDdbRequestsPerChatMessage} stream)  posts/msg ${row.postsPerChatMessage}  scans ${row.ddbScans}  ` +
         `saturation ${row.saturationMessagesPerSecond} msg/s`,
     );
+    // End the level's chats: each operator's slots free up for the next level.
+    for (const p of pairs) await p.operator.request({ action: 'end-chat', chatId: p.chatId }, 15_000);
     for (const p of pairs) await p.visitor.close();
   }
 

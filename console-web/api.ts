@@ -3,6 +3,7 @@
  * once with a refreshed token; other failures become an ApiError with the server's code and message.
  */
 import type {
+  CannedMessage,
   ChatMessage,
   ConsoleSettings,
   OperatorPreferences,
@@ -28,7 +29,7 @@ export class Api {
     private readonly idToken: (force?: boolean) => Promise<string>,
   ) {}
 
-  async request<T>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T> {
+  async request<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const go = async (force: boolean) => {
       const headers: Record<string, string> = { Authorization: `Bearer ${await this.idToken(force)}` };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -81,5 +82,26 @@ export class Api {
 
   saveSettings(s: ConsoleSettings): Promise<ConsoleSettings> {
     return this.request('PUT', '/settings', s);
+  }
+
+  /** Every operator of the site (for the transfer and add-operator pickers). */
+  operators(): Promise<Omit<OperatorProfile, 'preferences'>[]> {
+    return this.request('GET', '/operators');
+  }
+
+  /** Shared canned messages and my own. */
+  canned(): Promise<CannedMessage[]> {
+    return this.request('GET', '/canned');
+  }
+
+  /** Creates a canned message, or replaces the one with this id. */
+  saveCanned(input: Omit<CannedMessage, 'id'>, id?: string): Promise<CannedMessage> {
+    return id
+      ? this.request('PUT', `/canned/${encodeURIComponent(id)}`, input)
+      : this.request('POST', '/canned', input);
+  }
+
+  deleteCanned(id: string): Promise<{ deleted: boolean }> {
+    return this.request('DELETE', `/canned/${encodeURIComponent(id)}`);
   }
 }

@@ -8,6 +8,7 @@ import { Api } from './api.js';
 import { AuthSession, type Tokens, tokenStore } from './auth.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { OperatorConnection } from './connection.js';
+import { closeNotification, showNotification } from './notify.js';
 import { chime, doorbell, unlockAudio } from './sound.js';
 import { ConsoleStore } from './store.js';
 import { SignIn } from './ui/SignIn.js';
@@ -55,6 +56,14 @@ function Session({
       ring: doorbell,
       chime,
       savePreferences: (p) => api.savePreferences(p),
+      loadOperators: () => api.operators(),
+      canned: {
+        list: () => api.canned(),
+        save: (input, id) => api.saveCanned(input, id),
+        remove: (id) => api.deleteCanned(id),
+      },
+      notify: (n) => showNotification(n.tag, n.title, n.body),
+      unnotify: (tag) => closeNotification(tag),
       pageVisible: () => document.visibilityState === 'visible',
     });
     conn = new OperatorConnection(cfg, {

@@ -35,6 +35,7 @@ export const DEFAULT_SETTINGS: ConsoleSettings = {
   queueTimeoutMs: 120_000,
   acceptGreeting: '',
   operatorGraceMs: 60_000,
+  invitationText: "Hello! I'm %name%. If you have any questions, I'm ready to help you. Just click Start Chat.",
   departedGraceMs: 30_000,
   departedVisibleMs: 30 * 60_000,
   truncateIp: false,

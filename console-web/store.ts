@@ -4,13 +4,13 @@
  * State is replaced immutably, so components can compare by reference.
  */
 import type {
+  CannedMessage,
   ChatMessage,
   ChatSummary,
   ConsoleSettings,
   ErrorEvent,
   OperatorPreferences,
   OperatorProfile,
-  OperatorRef,
   ServerEvent,
   VisitorNote,
   VisitorRow,
@@ -31,6 +31,7 @@ import {
 } from '../widget/core/thread.js';
 import type { ConnectionState } from './connection.js';
 import { arrivals, DEFAULT_SETTINGS, type GridFilter, type GridSort, pruneExpired } from './grid.js';
+import { atCapacityText, isOfferedTo, type OperatorInfo, pendingOffers } from './routing.js';
 
 export interface Thread {
   messages: ChatMessage[];
@@ -47,20 +48,61 @@ export interface Toast {
   kind: 'info' | 'error';
 }
 
+/** A transcript the operator asked to have mailed, as the chat's toolbar shows it. */
+export interface TranscriptState {
+  email: string;
+  state: 'sending' | 'sent' | 'error';
+  message?: string;
+}
+
+/** An operator action in flight, so its reply (or error) can be told apart. */
+interface PendingRequest {
+  action: 'accept' | 'transfer' | 'add-operator' | 'leave-chat' | 'hold' | 'transcript';
+  chatId: string;
+  /** Who or what the chat goes to (transfer, add-operator), for the toast. */
+  label?: string;
+  email?: string;
+}
+
+/** Canned-message storage (GET/POST/PUT/DELETE /api/canned). */
+export interface CannedApi {
+  list(): Promise<CannedMessage[]>;
+  save(input: Omit<CannedMessage, 'id'>, id?: string): Promise<CannedMessage>;
+  remove(id: string): Promise<unknown>;
+}
+
+/** A desktop notification (the app shows it only when the console is not in front). */
+export interface Notice {
+  tag: string;
+  title: string;
+  body: string;
+}
+
 /** How long a new row stays highlighted. */
 export const FRESH_MS = 4000;
 
 export interface ConsoleState {
   connection: ConnectionState;
   me?: OperatorProfile;
-  operators: (OperatorRef & { status: OperatorStatus })[];
+  operators: OperatorInfo[];
   visitors: Record<string, VisitorRow>;
   chats: Record<string, ChatSummary>;
   threads: Record<string, Thread>;
   /** Chats I declined: hidden from my queue only. */
   declined: Record<string, true>;
+  /** Requests I put in the queue from the incoming-request dialog: no dialog again (no server call). */
+  parked: Record<string, true>;
+  /** A queued chat waiting for "This chat will be assigned to you" to be confirmed. */
+  confirmAccept?: string;
   tabs: string[];
   activeTab?: string;
+  /** The chat overview (all my sessions) is shown instead of the active tab. */
+  overview: boolean;
+  /** Shared canned messages and mine. */
+  canned: CannedMessage[];
+  cannedState: 'idle' | 'loading' | 'ready' | 'error';
+  /** Transcripts asked for from this console, by chat. */
+  transcripts: Record<string, TranscriptState>;
   toasts: Toast[];
   counts?: { queued: number; active: number; operatorsOnline: number };
   settings: ConsoleSettings;
@@ -86,6 +128,13 @@ export interface StoreDeps {
   chime?(): void;
   /** PUT /api/me/preferences. */
   savePreferences?(p: OperatorPreferences): Promise<OperatorProfile>;
+  /** GET /api/operators: every operator's status, chats and departments (the welcome lists names only). */
+  loadOperators?(): Promise<Omit<OperatorProfile, 'preferences'>[]>;
+  canned?: CannedApi;
+  /** A desktop notification for a request offered to me, a transfer or an invitation to a chat. */
+  notify?(n: Notice): void;
+  /** The request is gone (taken, ended, accepted here): its notification goes too. */
+  unnotify?(tag: string): void;
   now?(): number;
 }
 
@@ -112,7 +161,12 @@ export class ConsoleStore {
     chats: {},
     threads: {},
     declined: {},
+    parked: {},
     tabs: [],
+    overview: false,
+    canned: [],
+    cannedState: 'idle',
+    transcripts: {},
     toasts: [],
     settings: DEFAULT_SETTINGS,
     filter: 'all',
@@ -122,11 +176,13 @@ export class ConsoleStore {
   };
   private readonly listeners = new Set<() => void>();
   private readonly syncs = new SyncTracker();
-  private readonly acceptReqs = new Map<string, string>();
+  private readonly reqs = new Map<string, PendingRequest>();
   private readonly typingOut = new Map<string, TypingThrottle>();
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Queued chats already announced with the door-bell. */
   private readonly rung = new Set<string>();
+  /** Requests with a desktop notification showing. */
+  private readonly notified = new Set<string>();
   /** tag-visitor requests in flight: reqId → the row's tag before the optimistic change. */
   private readonly tagReqs = new Map<
     string,
@@ -166,6 +222,22 @@ export class ConsoleStore {
       .sort((a, b) => (a.queuePosition ?? 1e9) - (b.queuePosition ?? 1e9) || a.createdAt - b.createdAt);
   }
 
+  /** Requests offered to me that the incoming-request dialog shows, longest waiting first. */
+  offers(): ChatSummary[] {
+    return pendingOffers(this.state.chats, this.state.me?.id, this.state);
+  }
+
+  /** An accept for this chat is on its way (its buttons wait for the answer). */
+  isAccepting(chatId: string): boolean {
+    for (const r of this.reqs.values()) if (r.action === 'accept' && r.chatId === chatId) return true;
+    return false;
+  }
+
+  /** My concurrent-chat limit (my own, else the site's). */
+  chatLimit(): number {
+    return this.state.me?.maxChats ?? this.state.settings.maxChatsPerOperator;
+  }
+
   activeChats(): ChatSummary[] {
     return Object.values(this.state.chats)
       .filter((c) => c.status === 'active')
@@ -175,7 +247,11 @@ export class ConsoleStore {
   // ---- connection ----
 
   setConnection(connection: ConnectionState): void {
-    if (connection !== 'open') this.syncs.reset();
+    if (connection !== 'open') {
+      this.syncs.reset();
+      // Replies to what was in flight will not come on a new socket.
+      this.reqs.clear();
+    }
     this.set({ connection });
   }
 
@@ -196,7 +272,13 @@ export class ConsoleStore {
         const mine = Object.values(chats).filter((c) => c.status === 'active' && isMine(c, me));
         const tabs = [...this.state.tabs.filter((id) => chats[id])];
         for (const c of mine) if (!tabs.includes(c.chatId)) tabs.push(c.chatId);
-        const operators = (e.operatorsOnline || []).map((o) => ({ ...o, status: 'online' as OperatorStatus }));
+        // The welcome names the operators who are not offline; GET /api/operators fills in the rest.
+        const known = new Map(this.state.operators.map((o) => [o.id, o]));
+        const operators: OperatorInfo[] = (e.operatorsOnline || []).map((o) => ({
+          status: 'online' as OperatorStatus,
+          ...known.get(o.id),
+          ...o,
+        }));
         if (!operators.some((o) => o.id === me.id)) operators.push({ id: me.id, name: me.name, status: me.status });
         this.syncs.reset();
         this.set({
@@ -214,6 +296,8 @@ export class ConsoleStore {
           this.resendPending(id);
         }
         this.announceQueue();
+        void this.refreshOperators();
+        if (this.state.cannedState === 'idle' || this.state.cannedState === 'error') void this.loadCanned();
         break;
       }
       case 'visitor':
@@ -226,7 +310,15 @@ export class ConsoleStore {
         this.addLiveNote(e.note);
         break;
       case 'ack':
-        if (e.reqId) this.tagReqs.delete(e.reqId);
+        if (e.reqId) {
+          this.tagReqs.delete(e.reqId);
+          const req = this.reqs.get(e.reqId);
+          this.reqs.delete(e.reqId);
+          if (req?.action === 'transcript' && req.email) {
+            this.setTranscript(req.chatId, { email: req.email, state: 'sent' });
+            this.toast(`Transcript sent to ${req.email}`, 'info');
+          }
+        }
         break;
       case 'visitor-left': {
         const v = this.state.visitors[e.visitorId];
@@ -234,7 +326,7 @@ export class ConsoleStore {
         break;
       }
       case 'chat-update':
-        this.onChatUpdate(e.chat);
+        this.onChatUpdate(e.chat, true, e.reqId);
         break;
       case 'message': {
         const { type: _t, reqId: _r, ...msg } = e;
@@ -266,8 +358,11 @@ export class ConsoleStore {
       }
       case 'operators': {
         const me = this.state.me;
-        const self = e.operators.find((o) => o.id === me?.id);
-        this.set({ operators: e.operators, me: me && self ? { ...me, status: self.status } : me });
+        const list = Array.isArray(e.operators) ? e.operators : [];
+        const known = new Map(this.state.operators.map((o) => [o.id, o]));
+        const operators = list.map((o) => ({ ...known.get(o.id), ...o }));
+        const self = list.find((o) => o.id === me?.id);
+        this.set({ operators, me: me && self ? { ...me, status: self.status } : me });
         break;
       }
       case 'queue':
@@ -281,19 +376,39 @@ export class ConsoleStore {
     }
   }
 
-  private onChatUpdate(c: ChatSummary, maySync = true): void {
+  private onChatUpdate(c: ChatSummary, maySync = true, reqId?: string): void {
+    if (!c || typeof c.chatId !== 'string') return;
     const before = this.state.chats[c.chatId];
     const me = this.state.me;
-    let { tabs, activeTab } = this.state;
-    const acceptedByMe = [...this.acceptReqs.values()].includes(c.chatId) && isMine(c, me);
-    if (acceptedByMe) {
-      for (const [req, id] of this.acceptReqs) if (id === c.chatId) this.acceptReqs.delete(req);
+    let { tabs, activeTab, overview } = this.state;
+    const wasMine = isMine(before, me);
+    const nowMine = isMine(c, me);
+    const req = reqId ? this.reqs.get(reqId) : undefined;
+    if (reqId && req && req.chatId === c.chatId) this.reqs.delete(reqId);
+    let acceptedByMe = req?.action === 'accept' && nowMine;
+    for (const [id, r] of this.reqs) {
+      if (r.action === 'accept' && r.chatId === c.chatId && c.status !== 'queued') {
+        if (nowMine) acceptedByMe = true;
+        if (nowMine || c.status === 'ended') this.reqs.delete(id);
+      }
     }
-    if (c.status === 'active' && isMine(c, me) && !tabs.includes(c.chatId)) {
+    if (c.status === 'active' && nowMine && !tabs.includes(c.chatId)) {
       tabs = [...tabs, c.chatId];
-      if (acceptedByMe || !activeTab) activeTab = c.chatId;
+      if (acceptedByMe || !activeTab) {
+        activeTab = c.chatId;
+        overview = false;
+      }
     }
-    this.set({ chats: { ...this.state.chats, [c.chatId]: c }, tabs, activeTab });
+    // I handed the chat over (transfer, leave): its tab closes.
+    const handedOver = wasMine && !nowMine && (req?.action === 'transfer' || req?.action === 'leave-chat');
+    if (handedOver && tabs.includes(c.chatId)) {
+      const i = tabs.indexOf(c.chatId);
+      tabs = tabs.filter((id) => id !== c.chatId);
+      if (activeTab === c.chatId) activeTab = tabs[Math.min(i, tabs.length - 1)];
+    }
+    const patch: Partial<ConsoleState> = { chats: { ...this.state.chats, [c.chatId]: c }, tabs, activeTab, overview };
+    if (this.state.confirmAccept === c.chatId && c.status !== 'queued') patch.confirmAccept = undefined;
+    this.set(patch);
     // Keep the visitor row's chat column in step even before the server's `visitor` frame.
     const v = this.state.visitors[c.visitorId];
     const opIds = c.status === 'ended' ? [] : c.operators.map((o) => o.id);
@@ -308,10 +423,46 @@ export class ConsoleStore {
       this.typingOut.get(c.chatId)?.stop();
       if (this.state.threads[c.chatId]?.typing) this.setThread(c.chatId, { typing: undefined });
     }
-    if (c.status === 'queued' && before?.status !== 'queued') this.announceQueue();
+    const who = visitorLabel(this.state.visitors[c.visitorId], c.visitorName);
+    if (before && !wasMine && nowMine && c.status === 'active' && !acceptedByMe) {
+      // Someone gave me this chat: a transfer, or a conference meant for me.
+      const added = c.addedOperator?.id === me?.id && before.operators.length > 0;
+      const by = added ? this.operatorName(c.addedOperator?.by) : undefined;
+      const text = added
+        ? `${by || 'Another operator'} added you to the chat with ${who}: it is meant for you`
+        : `The chat with ${who} was transferred to you`;
+      this.toast(text, 'info');
+      this.deps.ring();
+      this.deps.notify?.({
+        tag: `chat-${c.chatId}`,
+        title: added ? 'You were added to a chat' : 'Chat transferred to you',
+        body: text,
+      });
+    }
+    if (handedOver) {
+      const text =
+        req?.action === 'leave-chat'
+          ? `You left the chat with ${who}`
+          : c.status === 'queued'
+            ? `The chat with ${who} went back to the queue for ${c.department || req?.label || 'the department'}`
+            : `The chat with ${who} is now with ${req?.label || c.operators.map((o) => o.name).join(', ')}`;
+      this.toast(text, 'info');
+    }
+    if (c.status === 'queued' && (before?.status !== 'queued' || isOfferedTo(c, me?.id))) this.announceQueue();
+    this.withdrawNotices();
     if (maySync && tabs.includes(c.chatId) && hasGap(this.thread(c.chatId).messages, c.lastSeq)) {
       this.requestSync(c.chatId);
     }
+  }
+
+  private operatorName(id: string | undefined): string | undefined {
+    if (!id) return undefined;
+    return (
+      this.state.operators.find((o) => o.id === id)?.name ??
+      Object.values(this.state.chats)
+        .flatMap((c) => c.operators)
+        .find((o) => o.id === id)?.name
+    );
   }
 
   private onMessages(chatId: string, incoming: ChatMessage[], live: boolean): void {
@@ -321,7 +472,7 @@ export class ConsoleStore {
     if (messages === t.messages) return;
     const added = messages.length - t.messages.length;
     const fromVisitor = incoming.some((m) => m.from.kind === 'visitor');
-    const watching = this.state.activeTab === chatId && (this.deps.pageVisible?.() ?? true);
+    const watching = this.state.activeTab === chatId && !this.state.overview && (this.deps.pageVisible?.() ?? true);
     const typing = fromVisitor && live ? undefined : t.typing;
     this.setThread(chatId, {
       messages,
@@ -335,7 +486,8 @@ export class ConsoleStore {
   }
 
   private onError(e: ErrorEvent): void {
-    if (e.reqId) this.acceptReqs.delete(e.reqId);
+    const req = e.reqId ? this.reqs.get(e.reqId) : undefined;
+    if (e.reqId) this.reqs.delete(e.reqId);
     const tagged = e.reqId ? this.tagReqs.get(e.reqId) : undefined;
     if (tagged && e.reqId) {
       this.tagReqs.delete(e.reqId);
@@ -351,6 +503,33 @@ export class ConsoleStore {
       this.toast('Another operator took this chat', 'info');
       return;
     }
+    if (req?.action === 'accept') {
+      if (e.code === 'at-capacity') this.toast(atCapacityText(this.chatLimit()), 'error');
+      else if (e.code === 'chat-ended' || e.code === 'not-found') this.toast('This request has ended', 'info');
+      else this.toast(e.message || `Could not accept the chat (${e.code})`, 'error');
+      return;
+    }
+    if (req?.action === 'transcript') {
+      const message =
+        e.code === 'rate-limited'
+          ? 'Already sent to this address, or to three addresses: a transcript goes out at most three times.'
+          : e.message || `The transcript was not sent (${e.code})`;
+      this.setTranscript(req.chatId, { email: req.email ?? '', state: 'error', message });
+      this.toast(message, 'error');
+      return;
+    }
+    if (req) {
+      const what =
+        req.action === 'transfer'
+          ? 'The chat was not transferred'
+          : req.action === 'add-operator'
+            ? `${req.label || 'The operator'} was not added`
+            : req.action === 'leave-chat'
+              ? 'You could not leave the chat'
+              : 'The chat was not put on hold';
+      this.toast(`${what}: ${e.message || e.code}`, 'error');
+      return;
+    }
     if (e.reqId) {
       for (const [chatId, t] of Object.entries(this.state.threads)) {
         const hit = t.pending.find((p) => p.reqId === e.reqId);
@@ -362,15 +541,44 @@ export class ConsoleStore {
     this.toast(e.message || `Error: ${e.code}`, 'error');
   }
 
-  /** Door-bell once per newly queued chat (not for ones I declined). */
+  /**
+   * Door-bell (and a desktop notification) once per request offered to me; a request from a server
+   * that does not say whom it is offered to rings once when it is queued.
+   */
   private announceQueue(): void {
-    let fresh = false;
+    const meId = this.state.me?.id;
+    let fresh: ChatSummary | undefined;
     for (const c of this.queue()) {
       if (this.rung.has(c.chatId)) continue;
+      if (c.offeredTo && !isOfferedTo(c, meId)) continue;
       this.rung.add(c.chatId);
-      fresh = true;
+      fresh ??= c;
+      if (c.offeredTo && !this.state.parked[c.chatId]) {
+        const v = this.state.visitors[c.visitorId];
+        this.notified.add(c.chatId);
+        this.deps.notify?.({
+          tag: `offer-${c.chatId}`,
+          title: 'Incoming chat request',
+          body: `${visitorLabel(v, c.visitorName)}${v?.title ? ` on “${v.title}”` : ''} would like to chat`,
+        });
+      }
     }
     if (fresh) this.deps.ring();
+  }
+
+  /** Notifications of requests no longer offered to me (taken, ended, answered here) are withdrawn. */
+  private withdrawNotices(): void {
+    if (this.notified.size === 0) return;
+    const open = new Set(this.offers().map((c) => c.chatId));
+    for (const id of [...this.notified]) {
+      if (open.has(id)) continue;
+      this.notified.delete(id);
+      this.deps.unnotify?.(`offer-${id}`);
+    }
+  }
+
+  private setTranscript(chatId: string, t: TranscriptState): void {
+    this.set({ transcripts: { ...this.state.transcripts, [chatId]: t } });
   }
 
   private requestSync(chatId: string, afterSeq = syncPoint(this.thread(chatId).messages)): void {
@@ -416,17 +624,143 @@ export class ConsoleStore {
   }
 
   accept(chatId: string): void {
+    if (this.isAccepting(chatId)) return;
     const reqId = this.deps.send({ action: 'accept', chatId });
     if (!reqId) {
       this.toast('Not connected. Try again in a moment.', 'error');
       return;
     }
-    this.acceptReqs.set(reqId, chatId);
+    this.reqs.set(reqId, { action: 'accept', chatId });
+    this.set({ confirmAccept: undefined });
   }
 
   decline(chatId: string): void {
     this.deps.send({ action: 'decline', chatId });
-    this.set({ declined: { ...this.state.declined, [chatId]: true } });
+    const { [chatId]: _gone, ...parked } = this.state.parked;
+    this.set({ declined: { ...this.state.declined, [chatId]: true }, parked });
+    this.withdrawNotices();
+  }
+
+  /** "Queue" in the incoming-request dialog: it closes, the request stays in the communication queue. */
+  park(chatId: string): void {
+    this.set({ parked: { ...this.state.parked, [chatId]: true } });
+    this.withdrawNotices();
+  }
+
+  /** Asks "This chat will be assigned to you" before accepting (a waiting visitor's row, Next chat). */
+  askAccept(chatId: string): void {
+    const c = this.state.chats[chatId];
+    if (c?.status !== 'queued') return;
+    this.set({ confirmAccept: chatId });
+  }
+
+  cancelAccept(): void {
+    if (this.state.confirmAccept) this.set({ confirmAccept: undefined });
+  }
+
+  private request(r: PendingRequest, frame: OperatorFrame): boolean {
+    const reqId = this.deps.send(frame);
+    if (!reqId) {
+      this.toast('Not connected. Try again in a moment.', 'error');
+      return false;
+    }
+    this.reqs.set(reqId, r);
+    return true;
+  }
+
+  /** Hands my chat to another online operator. */
+  transferTo(chatId: string, operator: { id: string; name: string }): boolean {
+    return this.request(
+      { action: 'transfer', chatId, label: operator.name },
+      { action: 'transfer', chatId, toOperatorId: operator.id },
+    );
+  }
+
+  /** Sends my chat back to the queue, offered to one department's operators. */
+  transferToDepartment(chatId: string, department: string): boolean {
+    return this.request(
+      { action: 'transfer', chatId, label: department },
+      { action: 'transfer', chatId, toDepartment: department },
+    );
+  }
+
+  /** Conference: another online operator joins the chat (and is told it is meant for them). */
+  addOperator(chatId: string, operator: { id: string; name: string }): boolean {
+    return this.request(
+      { action: 'add-operator', chatId, label: operator.name },
+      { action: 'add-operator', chatId, operatorId: operator.id },
+    );
+  }
+
+  /** Leaves a chat others still handle. */
+  leaveChat(chatId: string): boolean {
+    this.typingOut.get(chatId)?.stop();
+    return this.request({ action: 'leave-chat', chatId }, { action: 'leave-chat', chatId });
+  }
+
+  /** Hold (the visitor is told I will be right back) or resume. */
+  hold(chatId: string, on: boolean): boolean {
+    return this.request({ action: 'hold', chatId }, { action: 'hold', chatId, on });
+  }
+
+  /** Has the chat's transcript e-mailed (also after it ended). */
+  sendTranscript(chatId: string, email: string): boolean {
+    const to = email.trim();
+    if (!to) return false;
+    const ok = this.request({ action: 'transcript', chatId, email: to }, { action: 'transcript', chatId, email: to });
+    if (ok) this.setTranscript(chatId, { email: to, state: 'sending' });
+    return ok;
+  }
+
+  /** Refreshes every operator's status, chats and departments (GET /api/operators). */
+  async refreshOperators(): Promise<void> {
+    if (!this.deps.loadOperators) return;
+    try {
+      const list = await this.deps.loadOperators();
+      if (!Array.isArray(list)) return;
+      const meId = this.state.me?.id;
+      const operators: OperatorInfo[] = list.map((o) => ({
+        id: o.id,
+        name: o.name,
+        status: o.status,
+        activeChats: o.activeChats,
+        departments: o.departments ?? [],
+        ...(o.maxChats !== undefined ? { maxChats: o.maxChats } : {}),
+      }));
+      const me = this.state.me;
+      const self = operators.find((o) => o.id === meId);
+      this.set({ operators, me: me && self ? { ...me, status: self.status } : me });
+    } catch {
+      /* the welcome's list stays */
+    }
+  }
+
+  // ---- canned messages ----
+
+  async loadCanned(): Promise<void> {
+    if (!this.deps.canned) return;
+    this.set({ cannedState: 'loading' });
+    try {
+      const canned = await this.deps.canned.list();
+      this.set({ canned: Array.isArray(canned) ? sortCanned(canned) : [], cannedState: 'ready' });
+    } catch {
+      this.set({ cannedState: 'error' });
+    }
+  }
+
+  /** Creates (no id) or updates a canned message; throws the server's refusal for the form to show. */
+  async saveCanned(input: Omit<CannedMessage, 'id'>, id?: string): Promise<CannedMessage> {
+    if (!this.deps.canned) throw new Error('Canned messages are not available');
+    const saved = await this.deps.canned.save(input, id);
+    const rest = this.state.canned.filter((c) => c.id !== saved.id);
+    this.set({ canned: sortCanned([...rest, saved]) });
+    return saved;
+  }
+
+  async deleteCanned(id: string): Promise<void> {
+    if (!this.deps.canned) throw new Error('Canned messages are not available');
+    await this.deps.canned.remove(id);
+    this.set({ canned: this.state.canned.filter((c) => c.id !== id) });
   }
 
   openTab(chatId: string): void {
@@ -437,8 +771,13 @@ export class ConsoleStore {
   }
 
   activate(chatId: string): void {
-    this.set({ activeTab: chatId });
+    this.set({ activeTab: chatId, overview: false });
     if (this.thread(chatId).unread) this.setThread(chatId, { unread: 0 });
+  }
+
+  /** The chat overview: every session I lead, with its last message. */
+  showOverview(): void {
+    this.set({ overview: true });
   }
 
   closeTab(chatId: string): void {
@@ -446,7 +785,7 @@ export class ConsoleStore {
     if (i < 0) return;
     const tabs = this.state.tabs.filter((id) => id !== chatId);
     const activeTab = this.state.activeTab === chatId ? tabs[Math.min(i, tabs.length - 1)] : this.state.activeTab;
-    this.set({ tabs, activeTab });
+    this.set({ tabs, activeTab, overview: this.state.overview && tabs.length > 0 });
   }
 
   sendText(chatId: string, text: string): boolean {
@@ -586,9 +925,15 @@ export class ConsoleStore {
 
   /** The page became visible again: the open tab's messages count as read. */
   seen(): void {
+    if (this.state.overview) return;
     const id = this.state.activeTab;
     if (id && this.thread(id).unread) this.setThread(id, { unread: 0 });
   }
+}
+
+/** Shared first, then mine, each by title. */
+function sortCanned(list: CannedMessage[]): CannedMessage[] {
+  return [...list].sort((a, b) => a.scope.localeCompare(b.scope) * -1 || a.title.localeCompare(b.title));
 }
 
 function withTag(v: VisitorRow, tag: VisitorTag | undefined): VisitorRow {

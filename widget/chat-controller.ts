@@ -34,6 +34,25 @@ export interface VisitorChatState {
   typing?: { name: string; until: number };
   notice?: { text: string; at: number };
   unread: number;
+  /** The visitor asked for the transcript by e-mail: where, and what became of it. */
+  transcript?: { email: string; state: TranscriptState };
+}
+
+export type TranscriptState = 'sending' | 'sent' | 'already' | 'error';
+
+/**
+ * After this long in the queue the visitor is offered to leave a message instead. The site's own
+ * value (settings.queueTimeoutMs) is console-only; this is its default.
+ */
+export const QUEUE_TIMEOUT_MS = 120_000;
+
+/**
+ * How long a queued chat has waited (server time of the request against the visitor's clock, never
+ * negative), and whether it is time to offer a message instead.
+ */
+export function queueWait(chat: Pick<ChatSummary, 'status' | 'createdAt'> | undefined, now: number) {
+  const waitedMs = chat?.status === 'queued' ? Math.max(0, now - chat.createdAt) : 0;
+  return { waitedMs, tooLong: waitedMs >= QUEUE_TIMEOUT_MS };
 }
 
 export type ChatHostLike = Pick<ChatHost, 'send' | 'connected' | 'labels' | 'site' | 'showButton' | 'setBadge'>;
@@ -88,6 +107,7 @@ export class VisitorChat {
   private readonly syncs = new SyncTracker();
   private readonly typingOut: TypingThrottle;
   private requestReqId: string | undefined;
+  private transcriptReqId: string | undefined;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -170,7 +190,30 @@ export class VisitorChat {
 
   /** After a chat ended: back to the pre-chat form. */
   newChat(): void {
-    this.set({ step: 'prechat', requesting: false, chat: undefined, messages: [], pending: [], typing: undefined });
+    this.set({
+      step: 'prechat',
+      requesting: false,
+      chat: undefined,
+      messages: [],
+      pending: [],
+      typing: undefined,
+      transcript: undefined,
+    });
+  }
+
+  /** "E-mail me this transcript" (during the chat or after it ended). */
+  sendTranscript(email: string): boolean {
+    const chat = this.state.chat;
+    const to = email.trim().slice(0, LIMITS.email);
+    if (!chat || !to || this.state.transcript?.state === 'sending') return false;
+    const reqId = this.host.send({ action: 'transcript', chatId: chat.chatId, email: to });
+    if (!reqId) {
+      this.notify(this.host.labels.reconnecting);
+      return false;
+    }
+    this.transcriptReqId = reqId;
+    this.set({ transcript: { email: to, state: 'sending' } });
+    return true;
   }
 
   // ---- frames ----
@@ -182,7 +225,15 @@ export class VisitorChat {
         break;
       case 'close':
         this.syncs.reset();
-        this.set({ connected: false, typing: undefined });
+        this.set({
+          connected: false,
+          typing: undefined,
+          // The answer to a transcript request in flight will not come on a new socket.
+          ...(this.state.transcript?.state === 'sending'
+            ? { transcript: { ...this.state.transcript, state: 'error' } }
+            : {}),
+        });
+        this.transcriptReqId = undefined;
         break;
       case 'welcome': {
         if (e.role !== 'visitor') break;
@@ -238,6 +289,7 @@ export class VisitorChat {
           chat: c,
           messages: isNew ? [] : this.state.messages,
           typing: c.status === 'ended' ? undefined : this.state.typing,
+          ...(isNew ? { transcript: undefined } : {}),
         });
         if (c.status === 'ended') this.typingOut.stop();
         if (hasGap(this.state.messages, c.lastSeq)) this.requestSync();
@@ -279,6 +331,12 @@ export class VisitorChat {
         } else this.set({ typing: undefined });
         break;
       }
+      case 'ack':
+        if (e.reqId && e.reqId === this.transcriptReqId && this.state.transcript) {
+          this.transcriptReqId = undefined;
+          this.set({ transcript: { ...this.state.transcript, state: 'sent' } });
+        }
+        break;
       case 'error':
         this.onError(e.code, e.reqId);
         break;
@@ -286,6 +344,12 @@ export class VisitorChat {
   }
 
   private onError(code: ErrorCode, reqId: string | undefined): void {
+    if (reqId && reqId === this.transcriptReqId && this.state.transcript) {
+      // Shown by the transcript form itself, not as a notice.
+      this.transcriptReqId = undefined;
+      this.set({ transcript: { ...this.state.transcript, state: code === 'rate-limited' ? 'already' : 'error' } });
+      return;
+    }
     const L = this.host.labels.errors;
     const text = code === 'rate-limited' ? L.rateLimited : code === 'chat-ended' ? L.chatEnded : L.generic;
     if (reqId && reqId === this.requestReqId) {

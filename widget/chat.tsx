@@ -7,15 +7,79 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatMessage } from '../functions/protocol/events.js';
 import { LIMITS } from '../functions/protocol/limits.js';
 import css from './chat.css';
-import { VisitorChat } from './chat-controller.js';
+import { queueWait, VisitorChat } from './chat-controller.js';
+import type { TextPart } from './core/links.js';
 import type { PendingMessage } from './core/thread.js';
 import type { ChatHost, ChatWindow } from './host.js';
 import type { Labels } from './i18n.js';
+
+/**
+ * Links in messages: linkifyjs is most of its weight in its list of top-level domains, so it comes
+ * as its own chunk, fetched as soon as the window mounts; until it is there, messages are plain text.
+ */
+let linkParts: ((text: string) => TextPart[]) | undefined;
+const linkWaiters = new Set<() => void>();
+function loadLinks(): void {
+  import('./core/links.js').then(
+    (m) => {
+      linkParts = m.linkParts;
+      for (const fn of linkWaiters) fn();
+      linkWaiters.clear();
+    },
+    () => {
+      /* no links, the text stays text */
+    },
+  );
+}
+
+function Linkified({ text }: { text: string }) {
+  const [, setReady] = useState(0);
+  useEffect(() => {
+    if (linkParts) return;
+    const bump = () => setReady(1);
+    linkWaiters.add(bump);
+    return () => {
+      linkWaiters.delete(bump);
+    };
+  }, []);
+  const parts = linkParts ? linkParts(text) : undefined;
+  if (!parts || (parts.length === 1 && !parts[0]?.href)) return <>{text}</>;
+  return (
+    <>
+      {parts.map((p, i) =>
+        p.href ? (
+          <a key={i} href={p.href} target="_blank" rel="noopener noreferrer">
+            {p.text}
+          </a>
+        ) : (
+          p.text
+        ),
+      )}
+    </>
+  );
+}
+
+function useNow(on: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!on) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [on]);
+  return now;
+}
+
+const clock = (ms: number) => {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
 
 export function mount(host: ChatHost): ChatWindow {
   const style = document.createElement('style');
   style.textContent = css;
   host.root.append(style);
+  loadLinks();
   const ctl = new VisitorChat(host);
   host.listen((e) => ctl.handle(e));
   render(<ChatApp ctl={ctl} labels={host.labels} />, host.slot);
@@ -134,25 +198,48 @@ function PreChat({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
   );
 }
 
-function StatusLine({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
+function StatusLine({ ctl, L, mail, onMail }: { ctl: VisitorChat; L: Labels; mail: boolean; onMail: () => void }) {
   const { chat, requesting } = ctl.state;
   const status = requesting || !chat ? 'requesting' : chat.status;
-  const operator = chat?.operators?.[0]?.name || L.operator;
+  const names = (chat?.operators ?? []).map((o) => o.name).filter(Boolean);
+  const queued = status === 'queued' && !!chat;
+  const now = useNow(queued);
+  const wait = queueWait(chat, now);
   return (
     <div class="status" data-testid="parley-status" data-state={status} role="status">
       <div class="status-row">
         <span class="status-text">
           {status === 'active' ? (
-            L.chattingWith(operator)
+            L.chattingWith(names.length ? names : [L.operator])
           ) : status === 'ended' ? (
             L.ended
           ) : (
             <>
               <strong>{L.routing}</strong>{' '}
-              {status === 'queued' && chat?.queuePosition ? L.queuePosition(chat.queuePosition) : ''}
+              {queued && chat?.queuePosition ? (
+                <span data-testid="parley-queue-position">{L.queuePosition(chat.queuePosition)}</span>
+              ) : (
+                ''
+              )}
             </>
           )}
         </span>
+        {chat && status === 'active' && (
+          <button
+            type="button"
+            class={mail ? 'link link-mail on' : 'link link-mail'}
+            data-testid="parley-transcript-open"
+            aria-expanded={mail}
+            title={L.transcriptTitle}
+            aria-label={L.transcriptTitle}
+            onClick={onMail}
+          >
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <rect x="3" y="5.5" width="18" height="13" rx="2" />
+              <path d="M3.5 7l8.5 6 8.5-6" />
+            </svg>
+          </button>
+        )}
         {chat && status !== 'ended' && (
           <button type="button" class="link" data-testid="parley-end" onClick={() => ctl.end()}>
             {L.endChat}
@@ -164,12 +251,77 @@ function StatusLine({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
           </button>
         )}
       </div>
+      {queued && (
+        <div class="wait" data-testid="parley-wait">
+          {L.waitingFor(clock(wait.waitedMs))}
+        </div>
+      )}
       {(status === 'queued' || status === 'requesting') && (
         <div class="progress" aria-hidden="true">
           <span />
         </div>
       )}
+      {queued && wait.tooLong && (
+        <div class="too-long" data-testid="parley-queue-too-long">
+          <strong>{L.queueTooLong}</strong> {L.leaveMessageHint}
+        </div>
+      )}
     </div>
+  );
+}
+
+/** "E-mail me this transcript": during the chat (from the status line) and after it ended. */
+function TranscriptForm({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
+  const t = ctl.state.transcript;
+  const [email, setEmail] = useState(t?.email ?? '');
+  if (t?.state === 'sent') {
+    return (
+      <div class="tr tr-done" data-testid="parley-transcript-state" data-state="sent" role="status">
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M5 12.5l4.5 4.5L19 7.5" />
+        </svg>
+        {L.transcriptSent(t.email)}
+      </div>
+    );
+  }
+  return (
+    <form
+      class="tr"
+      data-testid="parley-transcript"
+      onSubmit={(e) => {
+        e.preventDefault();
+        ctl.sendTranscript(email);
+      }}
+    >
+      <label for="parley-tr-email">{L.transcriptTitle}</label>
+      <div class="tr-row">
+        <input
+          id="parley-tr-email"
+          type="email"
+          required
+          autocomplete="email"
+          maxLength={LIMITS.email}
+          placeholder={L.emailPlaceholder}
+          aria-label={L.emailLabel}
+          data-testid="parley-transcript-email"
+          value={email}
+          onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
+        />
+        <button
+          type="submit"
+          class="primary"
+          data-testid="parley-transcript-send"
+          disabled={!email.trim() || t?.state === 'sending' || !ctl.state.connected}
+        >
+          {t?.state === 'sending' ? L.transcriptSending : L.transcriptSend}
+        </button>
+      </div>
+      {(t?.state === 'already' || t?.state === 'error') && (
+        <p class="tr-msg" data-testid="parley-transcript-state" data-state={t.state} role="alert">
+          {t.state === 'already' ? L.transcriptAlready : L.transcriptError}
+        </p>
+      )}
+    </form>
   );
 }
 
@@ -179,7 +331,9 @@ function Message({ m, prev, L }: { m: ChatMessage; prev?: ChatMessage; L: Labels
   return (
     <li class={`msg ${kind}`} data-testid="parley-message" data-seq={m.seq} data-from={kind} data-id={m.id}>
       {showName && <span class="who">{m.from.name || L.operator}</span>}
-      <span class="bubble">{m.text}</span>
+      <span class="bubble">
+        <Linkified text={m.text} />
+      </span>
       {kind !== 'system' && <span class="meta">{time(m.at)}</span>}
     </li>
   );
@@ -193,7 +347,9 @@ function Pending({ p, L }: { p: PendingMessage; L: Labels }) {
       data-from="visitor"
       data-pending="true"
     >
-      <span class="bubble">{p.text}</span>
+      <span class="bubble">
+        <Linkified text={p.text} />
+      </span>
       <span class="meta">{p.failed ? L.notSent : L.sending}</span>
     </li>
   );
@@ -203,6 +359,7 @@ function ChatBody({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
   const s = ctl.state;
   const listRef = useRef<HTMLOListElement>(null);
   const [draft, setDraft] = useState('');
+  const [mail, setMail] = useState(false);
   const ended = s.chat?.status === 'ended';
   const canWrite = !!s.chat && !ended;
   const pending = s.pending.filter((p) => p.chatId === s.chat?.chatId);
@@ -210,7 +367,7 @@ function ChatBody({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
   useEffect(() => {
     const el = listRef.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [s.messages.length, pending.length, s.typing]);
+  }, [s.messages.length, pending.length, s.typing, ended, s.chat?.onHold, mail]);
 
   const submit = () => {
     if (ctl.sendText(draft)) setDraft('');
@@ -218,7 +375,18 @@ function ChatBody({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
 
   return (
     <>
-      <StatusLine ctl={ctl} L={L} />
+      <StatusLine ctl={ctl} L={L} mail={mail} onMail={() => setMail(!mail)} />
+      {s.chat?.onHold && !ended && (
+        <div class="hold" data-testid="parley-hold" role="status">
+          <strong>{L.onHold}</strong>
+          <span>{L.onHoldSub}</span>
+        </div>
+      )}
+      {mail && !ended && s.chat && (
+        <div class="tr-drop">
+          <TranscriptForm ctl={ctl} L={L} />
+        </div>
+      )}
       <ol
         class="msgs"
         data-testid="parley-messages"
@@ -245,6 +413,11 @@ function ChatBody({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
             <i />
           </span>
           {L.isTyping(s.typing.name)}
+        </div>
+      )}
+      {ended && s.chat && (
+        <div class="after">
+          <TranscriptForm ctl={ctl} L={L} />
         </div>
       )}
       <form

@@ -18,7 +18,23 @@ export interface Labels {
   startChat: string;
   routing: string;
   queuePosition: (position: number) => string;
-  chattingWith: (operator: string) => string;
+  /** "Waiting 1:05" while queued. */
+  waitingFor: (time: string) => string;
+  /** After the queue wait: no leave-a-message form yet, so words only. */
+  queueTooLong: string;
+  leaveMessageHint: string;
+  chattingWith: (operators: string[]) => string;
+  onHold: string;
+  onHoldSub: string;
+  transcriptTitle: string;
+  transcriptOpen: string;
+  emailLabel: string;
+  emailPlaceholder: string;
+  transcriptSend: string;
+  transcriptSending: string;
+  transcriptSent: (email: string) => string;
+  transcriptAlready: string;
+  transcriptError: string;
   ended: string;
   endChat: string;
   newChat: string;
@@ -58,7 +74,22 @@ const en: Labels = {
   startChat: 'Start chat',
   routing: 'Routing your request…',
   queuePosition: (n) => (n <= 1 ? 'You are next in the queue.' : `You are number ${n} in the queue.`),
-  chattingWith: (op) => `You are chatting with ${op}`,
+  waitingFor: (t) => `Waiting ${t}`,
+  queueTooLong: 'Sorry for the wait: everyone is busy right now.',
+  leaveMessageHint: 'You can leave us a message and we will write back. Or keep waiting here: you keep your place.',
+  chattingWith: (ops) =>
+    `You are chatting with ${ops.length <= 1 ? ops[0] || 'an operator' : `${ops.slice(0, -1).join(', ')} and ${ops[ops.length - 1]}`}`,
+  onHold: 'The operator will be right back',
+  onHoldSub: 'Please stay here: your chat is on hold for a moment.',
+  transcriptTitle: 'E-mail me this transcript',
+  transcriptOpen: 'E-mail transcript',
+  emailLabel: 'Your e-mail address',
+  emailPlaceholder: 'you@example.com',
+  transcriptSend: 'Send',
+  transcriptSending: 'Sending…',
+  transcriptSent: (email) => `Sent to ${email}. It may take a minute to arrive.`,
+  transcriptAlready: 'This transcript was already sent to that address (or to three addresses).',
+  transcriptError: 'The transcript could not be sent. Please try again.',
   ended: 'The chat has ended',
   endChat: 'End chat',
   newChat: 'Start a new chat',

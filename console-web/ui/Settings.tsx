@@ -2,16 +2,23 @@
  * Settings: the operator's own preferences (new-visitor sound) and, for admins, the site's
  * visitor-monitoring settings (GET/PUT /api/settings).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConsoleSettings } from '../../functions/protocol/events.js';
+import { LIMITS } from '../../functions/protocol/limits.js';
 import type { Api } from '../api.js';
+import { askNotificationPermission, type NotificationPermissionState, notificationPermission } from '../notify.js';
 import type { ConsoleStore } from '../store.js';
+import { CannedEditor } from './Canned.js';
 
 interface Draft {
   graceSec: string;
   visibleMin: string;
   truncateIp: boolean;
   retentionDays: string;
+  maxChats: string;
+  queueSec: string;
+  greeting: string;
+  dropAssignment: boolean;
 }
 
 const toDraft = (s: ConsoleSettings): Draft => ({
@@ -19,13 +26,20 @@ const toDraft = (s: ConsoleSettings): Draft => ({
   visibleMin: String(Math.round(s.departedVisibleMs / 60_000)),
   truncateIp: s.truncateIp,
   retentionDays: String(s.retentionDays),
+  maxChats: String(s.maxChatsPerOperator),
+  queueSec: String(Math.round(s.queueTimeoutMs / 1000)),
+  greeting: s.acceptGreeting ?? '',
+  dropAssignment: s.dropAssignmentOnEnd,
 });
 
 /**
  * The draft over the site's current settings (fields this form does not edit are sent back as
  * they are), or the first problem with it (the server checks the same bounds).
  */
-export function fromDraft(d: Draft, base: ConsoleSettings): ConsoleSettings | string {
+export function fromDraft(
+  d: Pick<Draft, 'graceSec' | 'visibleMin' | 'truncateIp' | 'retentionDays'> & Partial<Draft>,
+  base: ConsoleSettings,
+): ConsoleSettings | string {
   const int = (v: string) => (/^\d+$/.test(v.trim()) ? Number(v) : Number.NaN);
   const grace = int(d.graceSec);
   const visible = int(d.visibleMin);
@@ -33,8 +47,16 @@ export function fromDraft(d: Draft, base: ConsoleSettings): ConsoleSettings | st
   if (!(grace >= 5 && grace <= 600)) return 'The grace period must be between 5 and 600 seconds.';
   if (!(visible >= 1 && visible <= 1440)) return 'Departed visitors stay visible between 1 and 1440 minutes.';
   if (!(days >= 1 && days <= 3650)) return 'Keep history between 1 and 3650 days.';
+  const maxChats = d.maxChats === undefined ? base.maxChatsPerOperator : int(d.maxChats);
+  const queueSec = d.queueSec === undefined ? Math.round(base.queueTimeoutMs / 1000) : int(d.queueSec);
+  if (!(maxChats >= 1 && maxChats <= 50)) return 'Chats per operator must be between 1 and 50.';
+  if (!(queueSec >= 10 && queueSec <= 3600)) return 'The queue wait must be between 10 and 3600 seconds.';
   return {
     ...base,
+    maxChatsPerOperator: maxChats,
+    queueTimeoutMs: queueSec * 1000,
+    acceptGreeting: (d.greeting ?? base.acceptGreeting).slice(0, LIMITS.chatText),
+    dropAssignmentOnEnd: d.dropAssignment ?? base.dropAssignmentOnEnd,
     departedGraceMs: grace * 1000,
     departedVisibleMs: visible * 60_000,
     truncateIp: d.truncateIp,
@@ -79,6 +101,8 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
   const [error, setError] = useState<string | undefined>();
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
+  /** The admin has typed into the form: the fresh copy fetched on opening must not overwrite it. */
+  const edited = useRef(false);
 
   useEffect(() => {
     let live = true;
@@ -86,7 +110,7 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
       (fresh) => {
         if (!live) return;
         store.setSettings(fresh);
-        setDraft(toDraft(fresh));
+        if (!edited.current) setDraft(toDraft(fresh));
       },
       () => {
         /* the welcome's copy is shown */
@@ -98,7 +122,8 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
   }, [api, store]);
 
   const edit = (patch: Partial<Draft>) => {
-    setDraft({ ...draft, ...patch });
+    edited.current = true;
+    setDraft((d) => ({ ...d, ...patch }));
     setSaved(false);
     setError(undefined);
   };
@@ -114,6 +139,7 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
     try {
       const result = await api.saveSettings(parsed);
       store.setSettings(result);
+      edited.current = false;
       setDraft(toDraft(result));
       setSaved(true);
     } catch (err) {
@@ -124,6 +150,7 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
   };
 
   const sound = me?.preferences?.newVisitorSound !== false;
+  const [notify, setNotify] = useState<NotificationPermissionState>(notificationPermission);
 
   return (
     <div class="page settings" data-testid="settings">
@@ -153,11 +180,52 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
             onChange={(v) => void store.setNewVisitorSound(v)}
           />
         </div>
+        <div class="set-row">
+          <div>
+            <strong>Desktop notifications</strong>
+            <p class="muted">
+              A notification for each chat request offered to you while the console is in the background.
+            </p>
+          </div>
+          {notify === 'granted' ? (
+            <span class="set-state on" data-testid="pref-notify">
+              On
+            </span>
+          ) : notify === 'denied' ? (
+            <span class="set-state" data-testid="pref-notify" title="Allow notifications for this site in the browser">
+              Blocked in the browser
+            </span>
+          ) : notify === 'unsupported' ? (
+            <span class="set-state">Not supported</span>
+          ) : (
+            <button
+              type="button"
+              class="btn btn-ghost btn-sm"
+              data-testid="pref-notify"
+              onClick={() => void askNotificationPermission(true).then(setNotify)}
+            >
+              Allow
+            </button>
+          )}
+        </div>
       </section>
 
       <section class="card">
         <div class="card-head">
-          <h3>Visitor monitoring</h3>
+          <h3>Canned messages</h3>
+        </div>
+        <div class="card-body">
+          <p class="card-note muted">
+            Insert them in a chat with the ⚡ button, or type <code>/shortcut</code> and press Tab.{' '}
+            {admin ? 'Shared ones are for the whole team.' : 'Administrators write the shared ones.'}
+          </p>
+          <CannedEditor store={store} />
+        </div>
+      </section>
+
+      <section class="card">
+        <div class="card-head">
+          <h3>Chats and visitor monitoring</h3>
           {!admin && <span class="muted">Only administrators can change these.</span>}
         </div>
         <form
@@ -168,6 +236,80 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
             void save();
           }}
         >
+          <h4 class="set-sub">Chats</h4>
+          <label class="set-row">
+            <div>
+              <strong>Chats per operator</strong>
+              <p class="muted">How many chats an operator handles at once (2–3 is a good number).</p>
+            </div>
+            <span class="unit-input">
+              <input
+                type="number"
+                min={1}
+                max={50}
+                required
+                disabled={!admin}
+                data-testid="set-max-chats"
+                value={draft.maxChats}
+                onInput={(e) => edit({ maxChats: (e.currentTarget as HTMLInputElement).value })}
+              />
+              <span>chats</span>
+            </span>
+          </label>
+          <label class="set-row">
+            <div>
+              <strong>Offer a message after</strong>
+              <p class="muted">A visitor waiting this long in the queue is offered to leave a message instead.</p>
+            </div>
+            <span class="unit-input">
+              <input
+                type="number"
+                min={10}
+                max={3600}
+                required
+                disabled={!admin}
+                data-testid="set-queue-wait"
+                value={draft.queueSec}
+                onInput={(e) => edit({ queueSec: (e.currentTarget as HTMLInputElement).value })}
+              />
+              <span>seconds</span>
+            </span>
+          </label>
+          <label class="set-row set-row-wide">
+            <div>
+              <strong>Greeting when a chat is accepted</strong>
+              <p class="muted">
+                Sent as the operator; <code>%name%</code> is their name, <code>%visitor%</code> the visitor’s. Empty:
+                none.
+              </p>
+            </div>
+            <textarea
+              class="set-text"
+              rows={2}
+              maxLength={LIMITS.chatText}
+              disabled={!admin}
+              data-testid="set-greeting"
+              placeholder="Hi %visitor%, I'm %name%. How can I help?"
+              value={draft.greeting}
+              onInput={(e) => edit({ greeting: (e.currentTarget as HTMLTextAreaElement).value })}
+            />
+          </label>
+          <div class="set-row">
+            <div>
+              <strong>Forget the operator when a chat ends</strong>
+              <p class="muted">
+                Otherwise a visitor who comes back within 24 hours goes to the same operator, if they are online.
+              </p>
+            </div>
+            <Switch
+              checked={draft.dropAssignment}
+              label="Forget the operator when a chat ends"
+              testid="set-drop-assignment"
+              disabled={!admin}
+              onChange={(v) => edit({ dropAssignment: v })}
+            />
+          </div>
+          <h4 class="set-sub">Visitor monitoring</h4>
           <label class="set-row">
             <div>
               <strong>Departed after</strong>

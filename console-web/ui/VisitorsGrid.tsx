@@ -116,9 +116,14 @@ export function VisitorsGrid({ store }: { store: ConsoleStore }) {
   const counts = filterCounts(s.visitors, now, s.settings, me?.id);
   const sound = me?.preferences?.newVisitorSound !== false;
 
-  const onRowKey = (e: KeyboardEvent, id: string) => {
+  const onRowKey = (e: KeyboardEvent, id: string, waitingChat?: string) => {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
+      if (waitingChat) {
+        store.select(id);
+        store.askAccept(waitingChat);
+        return;
+      }
       store.select(s.selected === id ? undefined : id);
     } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
@@ -238,11 +243,13 @@ export function VisitorsGrid({ store }: { store: ConsoleStore }) {
               const selected = s.selected === v.visitorId;
               const fresh = (s.fresh[v.visitorId] ?? -Infinity) > now - FRESH_MS;
               const departed = presence === 'departed';
+              const waiting = !departed && chat?.status === 'queued' && !s.declined[chat.chatId];
               const cls = [
                 `presence-${presence}`,
                 selected ? 'sel' : '',
                 fresh ? 'row-new' : '',
                 v.tag === 'unwelcome' ? 'unwelcome' : '',
+                waiting ? 'row-waiting' : '',
               ]
                 .filter(Boolean)
                 .join(' ');
@@ -253,11 +260,21 @@ export function VisitorsGrid({ store }: { store: ConsoleStore }) {
                   data-visitor-id={v.visitorId}
                   data-presence={presence}
                   data-status={v.status}
+                  data-waiting={waiting ? 'true' : undefined}
+                  title={waiting ? 'Waiting for a chat: click to take it' : undefined}
                   class={cls}
                   tabIndex={0}
                   aria-selected={selected}
-                  onClick={() => store.select(selected ? undefined : v.visitorId)}
-                  onKeyDown={(e) => onRowKey(e, v.visitorId)}
+                  onClick={() => {
+                    // A visitor waiting for a chat: "This chat will be assigned to you", then accept.
+                    if (waiting && chat) {
+                      store.select(v.visitorId);
+                      store.askAccept(chat.chatId);
+                      return;
+                    }
+                    store.select(selected ? undefined : v.visitorId);
+                  }}
+                  onKeyDown={(e) => onRowKey(e, v.visitorId, waiting ? chat?.chatId : undefined)}
                 >
                   <td class="c-st">
                     <StatusIcon status={v.status} departed={departed} />

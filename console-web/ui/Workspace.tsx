@@ -2,12 +2,16 @@ import { useEffect, useState } from 'preact/hooks';
 import type { OperatorStatus } from '../../functions/protocol/schemas.js';
 import type { Api } from '../api.js';
 import { initials } from '../format.js';
+import { askNotificationPermission } from '../notify.js';
 import type { ConsoleStore } from '../store.js';
 import { ChatArea } from './ChatArea.js';
+import { ConfirmAccept } from './ConfirmAccept.js';
 import { useStore } from './hooks.js';
+import { IncomingDialog } from './IncomingDialog.js';
 import { Reports } from './Reports.js';
 import { Settings } from './Settings.js';
 import { SidePanel } from './SidePanel.js';
+import { SummaryBar } from './SummaryBar.js';
 import { VisitorInfo } from './VisitorInfo.js';
 import { VisitorsGrid } from './VisitorsGrid.js';
 
@@ -36,6 +40,7 @@ export function Workspace({
   const [view, setView] = useState<View>('monitor');
   const selected = s.selected && s.visitors[s.selected] ? s.selected : undefined;
 
+  // The tab-title badge: requests waiting (the seed's door-bell has no second ring: the title keeps count).
   useEffect(() => {
     document.title = waiting > 0 ? `(${waiting}) ${BASE_TITLE}` : BASE_TITLE;
   }, [waiting]);
@@ -67,6 +72,15 @@ export function Workspace({
       </div>
       {view === 'reports' && <Reports api={api} />}
       {view === 'settings' && <Settings store={store} api={api} />}
+      <SummaryBar
+        store={store}
+        onOpenChats={() => {
+          setView('monitor');
+          if (s.tabs.length) store.showOverview();
+        }}
+      />
+      <IncomingDialog store={store} />
+      <ConfirmAccept store={store} />
       <Toasts store={store} />
     </div>
   );
@@ -135,7 +149,12 @@ function TopBar({
           data-testid="operator-status"
           value={status}
           disabled={!me}
-          onChange={(e) => store.setStatus((e.currentTarget as HTMLSelectElement).value as OperatorStatus)}
+          onChange={(e) => {
+            const next = (e.currentTarget as HTMLSelectElement).value as OperatorStatus;
+            // Going online is the moment to ask (once) for desktop notifications of new requests.
+            if (next === 'online') void askNotificationPermission();
+            store.setStatus(next);
+          }}
         >
           <option value="online">Online</option>
           <option value="away">Away</option>

@@ -152,3 +152,87 @@ export const ExternalIcon = () => (
     <path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />
   </Svg>
 );
+
+export const BellIcon = ({ size = 16 }: { size?: number }) => (
+  <Svg size={size}>
+    <path d="M6 9.5a6 6 0 0 1 12 0c0 5 2 6.5 2 6.5H4s2-1.5 2-6.5z" />
+    <path d="M10 19.5a2.2 2.2 0 0 0 4 0" />
+  </Svg>
+);
+
+export const PauseIcon = ({ size = 14 }: { size?: number }) => (
+  <Svg size={size}>
+    <path d="M9 5.5v13M15 5.5v13" />
+  </Svg>
+);
+
+export const PlayIcon = ({ size = 14 }: { size?: number }) => (
+  <Svg size={size}>
+    <path d="M7.5 5l11 7-11 7z" />
+  </Svg>
+);
+
+export const TransferIcon = () => (
+  <Svg size={14}>
+    <path d="M4 8h14M14.5 4.5L18 8l-3.5 3.5" />
+    <path d="M20 16H6M9.5 12.5L6 16l3.5 3.5" />
+  </Svg>
+);
+
+export const AddUserIcon = () => (
+  <Svg size={14}>
+    <circle cx="9.5" cy="8" r="3.5" />
+    <path d="M3 20c.6-3.6 3.3-5.5 6.5-5.5s5.9 1.9 6.5 5.5M19 8v6M16 11h6" />
+  </Svg>
+);
+
+export const LeaveIcon = () => (
+  <Svg size={14}>
+    <path d="M14 4.5H6.5a1.5 1.5 0 0 0-1.5 1.5v12a1.5 1.5 0 0 0 1.5 1.5H14" />
+    <path d="M10.5 12H20M16.5 8.5L20 12l-3.5 3.5" />
+  </Svg>
+);
+
+export const MailIcon = () => (
+  <Svg size={14}>
+    <rect x="3" y="5.5" width="18" height="13" rx="2" />
+    <path d="M3.5 7l8.5 6 8.5-6" />
+  </Svg>
+);
+
+export const CannedIcon = () => (
+  <Svg size={15}>
+    <path d="M13 2.5L4.5 13.5H12l-1 8 8.5-11H12z" />
+  </Svg>
+);
+
+export const ChevronIcon = ({ up }: { up?: boolean }) => (
+  <Svg size={14}>
+    <path d={up ? 'M6 15l6-6 6 6' : 'M6 9l6 6 6-6'} />
+  </Svg>
+);
+
+export const ListIcon = () => (
+  <Svg size={14}>
+    <path d="M8.5 6.5h12M8.5 12h12M8.5 17.5h12M4 6.5h.01M4 12h.01M4 17.5h.01" />
+  </Svg>
+);
+
+export const EndIcon = () => (
+  <Svg size={14}>
+    <circle cx="12" cy="12" r="8.5" />
+    <path d="M9 9l6 6M15 9l-6 6" />
+  </Svg>
+);
+
+export const EditIcon = () => (
+  <Svg size={13}>
+    <path d="M4 20h4L19 9l-4-4L4 16z" />
+  </Svg>
+);
+
+export const TrashIcon = () => (
+  <Svg size={13}>
+    <path d="M4.5 6.5h15M9.5 6.5V4.5h5v2M6.5 6.5l1 13h9l1-13" />
+  </Svg>
+);

@@ -37,6 +37,22 @@ describe('the browser build', () => {
     expect(readFileSync(dist('widget/chat.js'), 'utf8')).toMatch(/export\s*\{/);
   });
 
+  it('loads the link finder (linkifyjs) as its own chunk, only when the chat window asks for it', () => {
+    const chat = readFileSync(dist('widget/chat.js'), 'utf8');
+    const chunks = readdirSync(dist('widget')).filter((f) => /^chat-links-[A-Z0-9]+\.js$/.test(f));
+    expect(chunks).toHaveLength(1);
+    const chunk = chunks[0]!;
+    // A dynamic import relative to chat.js, and no static import at all (one request for chat.js).
+    expect(chat).toContain(`import("./${chunk}")`);
+    expect(chat).not.toMatch(/\bfrom\s*["']\.\.?\/|(^|[;}])import\s*["']/);
+    // The TLD list (the bulk of linkifyjs) is in the chunk, not in chat.js.
+    expect(chat).not.toContain('ericanexpress');
+    expect(readFileSync(dist(`widget/${chunk}`), 'utf8')).toContain('ericanexpress');
+    expect(gz(`widget/${chunk}`)).toBeLessThanOrEqual(11 * 1024);
+    // Only what the build writes: the loader, the window and its chunk.
+    expect(readdirSync(dist('widget')).sort()).toEqual(['chat.js', chunk, 'parley.js'].sort());
+  });
+
   it('loads the console bundle and stylesheet relative to index.html, with a source map', () => {
     const html = readFileSync(dist('console/index.html'), 'utf8');
     expect(html).toContain('src="./app.js"');

@@ -3,16 +3,21 @@
  */
 import type {
   AcceptFrame,
+  AddOperatorFrame,
   ChatMessageFrame,
   ChatRequestFrame,
   DeclineFrame,
   EndChatFrame,
   HelloFrame,
+  HoldFrame,
+  LeaveChatFrame,
   NoteVisitorFrame,
   PageViewFrame,
   SetStatusFrame,
   SyncFrame,
   TagVisitorFrame,
+  TranscriptFrame,
+  TransferFrame,
   TypingFrame,
   VisitorInfoFrame,
 } from '../../functions/protocol/schemas.js';
@@ -25,7 +30,8 @@ export type VisitorFrame =
   | ChatMessageFrame
   | TypingFrame
   | EndChatFrame
-  | SyncFrame;
+  | SyncFrame
+  | TranscriptFrame;
 
 /** Frames an operator connection sends. */
 export type OperatorFrame =
@@ -38,7 +44,12 @@ export type OperatorFrame =
   | ChatMessageFrame
   | TypingFrame
   | EndChatFrame
-  | SyncFrame;
+  | SyncFrame
+  | TransferFrame
+  | AddOperatorFrame
+  | LeaveChatFrame
+  | HoldFrame
+  | TranscriptFrame;
 
 /** Frames both sides send about one chat (the shared chat-thread logic uses these). */
 export type ThreadFrame = ChatMessageFrame | TypingFrame | SyncFrame;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureBuilt } from './support/browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureBuilt, LIVE, signInOnline } from './support/browser.js';
 
 const hasChromium = existsSync(CHROMIUM_PATH);
 const requireBrowser = process.env.PARLEY_REQUIRE_BROWSER === '1';
@@ -19,7 +19,6 @@ if (!hasChromium && !requireBrowser) {
 
 const SAM = { email: 'sam@parley.local', password: 'Second-operator-2026!', name: 'Sam Second' };
 const STEP = 60_000;
-const LIVE = { timeout: 15_000 };
 /** PARLEY_E2E_SHOTS=/some/dir saves screenshots at the interesting steps, for people to look at. */
 const SHOTS = process.env.PARLEY_E2E_SHOTS;
 
@@ -70,16 +69,7 @@ describe.skipIf(!hasChromium && !requireBrowser)('chat routing in Chromium: two 
     return page;
   };
 
-  const signIn = async (page: Page, email: string, password: string) => {
-    await page.goto(`${stack.url}/console/`);
-    await page.getByTestId('signin-email').fill(email);
-    await page.getByTestId('signin-password').fill(password);
-    await page.getByTestId('signin-submit').click();
-    await page.getByTestId('visitors-grid').waitFor(LIVE);
-    await expect.poll(() => page.getByTestId('operator-status').isEnabled(), LIVE).toBe(true);
-    await page.getByTestId('operator-status').selectOption('online');
-    await expect.poll(() => page.getByTestId('operator-status').inputValue(), LIVE).toBe('online');
-  };
+  const signIn = (page: Page, email: string, password: string) => signInOnline(page, stack.url, email, password);
 
   const pane = (op: Page) => op.locator(`[data-testid=chat-pane][data-chat-id="${chatId}"]`);
   const hasInput = async (op: Page) => (await pane(op).getByTestId('chat-input').count()) > 0;

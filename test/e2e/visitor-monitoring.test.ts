@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureBuilt } from './support/browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureBuilt, LIVE, signInOnline } from './support/browser.js';
 
 const hasChromium = existsSync(CHROMIUM_PATH);
 const requireBrowser = process.env.PARLEY_REQUIRE_BROWSER === '1';
@@ -24,7 +24,6 @@ const PRICING = 'Pricing — Lumen';
 const CONTACT = 'Contact — Lumen';
 const XSS_TITLE = '<img src=x onerror=alert(1)> Winter sale';
 const STEP = 60_000;
-const LIVE = { timeout: 15_000 };
 const SHOTS = process.env.PARLEY_E2E_SHOTS;
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -71,16 +70,7 @@ describe.skipIf(!hasChromium && !requireBrowser)('visitor monitoring in Chromium
     return page;
   };
 
-  const signIn = async (page: Page, email: string, password: string) => {
-    await page.goto(`${stack.url}/console/`);
-    await page.getByTestId('signin-email').fill(email);
-    await page.getByTestId('signin-password').fill(password);
-    await page.getByTestId('signin-submit').click();
-    await page.getByTestId('visitors-grid').waitFor(LIVE);
-    await expect.poll(() => page.getByTestId('operator-status').isEnabled(), LIVE).toBe(true);
-    await page.getByTestId('operator-status').selectOption('online');
-    await expect.poll(() => page.getByTestId('operator-status').inputValue(), LIVE).toBe('online');
-  };
+  const signIn = (page: Page, email: string, password: string) => signInOnline(page, stack.url, email, password);
 
   const visitorId = async (page: Page) => {
     await expect.poll(() => welcomed.get(page) ?? '', LIVE).not.toBe('');

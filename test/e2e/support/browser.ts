@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,4 +28,19 @@ export function ensureBuilt(): void {
     cwd: ROOT,
     stdio: 'inherit',
   });
+}
+
+/** How long a live update may take to show in a browser test. */
+export const LIVE = { timeout: 15_000 };
+
+/** Signs an operator in to the console at `baseUrl` and sets them online, as a person would. */
+export async function signInOnline(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/console/`);
+  await page.getByTestId('signin-email').fill(email);
+  await page.getByTestId('signin-password').fill(password);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('visitors-grid').waitFor(LIVE);
+  await expect.poll(() => page.getByTestId('operator-status').isEnabled(), LIVE).toBe(true);
+  await page.getByTestId('operator-status').selectOption('online');
+  await expect.poll(() => page.getByTestId('operator-status').inputValue(), LIVE).toBe('online');
 }

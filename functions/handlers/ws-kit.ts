@@ -8,8 +8,9 @@ import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws
 import type { output, ZodMiniType } from 'zod/mini';
 import { log } from '../adapters/log.js';
 import type { Caller } from '../core/context.js';
-import { BadRequestError, describeError, ForbiddenError, ParleyError } from '../core/errors.js';
+import { BadRequestError, describeError, ForbiddenError, ParleyError, RateLimitedError } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
+import { createRateLimiter, DEFAULT_RATE_LIMITS, parseRateLimit } from '../core/rate-limit.js';
 import type { Identity } from '../core/types.js';
 import { LIMITS } from '../protocol/limits.js';
 import { OPERATOR_ACTIONS, VISITOR_ACTIONS } from '../protocol/schemas.js';
@@ -47,6 +48,42 @@ export function assertFrameSize(event: WsEvent): void {
   if (Buffer.byteLength(event.body ?? '') > LIMITS.frameBytes) {
     throw new ParleyError('frame-too-large', `frames may be at most ${LIMITS.frameBytes} bytes`);
   }
+}
+
+// Read once at cold start; one limiter per instance (in the local runtime, one for all routes).
+const rateLimits = {
+  visitor: parseRateLimit(process.env.WS_RATE_VISITOR, DEFAULT_RATE_LIMITS.visitor),
+  operator: parseRateLimit(process.env.WS_RATE_OPERATOR, DEFAULT_RATE_LIMITS.operator),
+};
+const limiter = createRateLimiter();
+
+/**
+ * Every frame, valid or not, takes a token of its connection's bucket before any other work; an
+ * empty bucket refuses it with `rate-limited` (echoing the reqId when there is one).
+ */
+export function assertWithinRate(event: WsEvent): void {
+  const role = event.requestContext.authorizer?.role === 'operator' ? 'operator' : 'visitor';
+  if (limiter.take(event.requestContext.connectionId, rateLimits[role], Date.now())) return;
+  let reqId: string | undefined;
+  if (Buffer.byteLength(event.body ?? '') <= LIMITS.frameBytes) {
+    try {
+      reqId = reqIdOf(JSON.parse(event.body ?? ''));
+    } catch {
+      // not JSON: no reqId to echo
+    }
+  }
+  throw new RateLimitedFrame(reqId);
+}
+
+class RateLimitedFrame extends RateLimitedError {
+  constructor(readonly reqId: string | undefined) {
+    super('too many frames on this connection; slow down');
+  }
+}
+
+/** The reqId to echo for a failure before the frame was parsed. */
+export function reqIdOfRefusal(err: unknown): string | undefined {
+  return err instanceof RateLimitedFrame ? err.reqId : undefined;
 }
 
 export function parseBody(event: WsEvent): unknown {
@@ -89,6 +126,7 @@ export function wsAction<S extends ZodMiniType>(
     const connectionId = event.requestContext.connectionId;
     let reqId: string | undefined;
     try {
+      assertWithinRate(event);
       const body = parseBody(event);
       reqId = reqIdOf(body);
       assertFrameSize(event);
@@ -100,7 +138,7 @@ export function wsAction<S extends ZodMiniType>(
       if (!parsed.success) throw new BadRequestError(summarize(parsed.error.issues));
       await run(deps, { identity, connectionId, ...(reqId ? { reqId } : {}) }, parsed.data);
     } catch (err) {
-      await sendError(deps, connectionId, err, reqId);
+      await sendError(deps, connectionId, err, reqId ?? reqIdOfRefusal(err));
     }
     return OK;
   });

@@ -128,6 +128,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: stream.endpoint,
     AWS_ENDPOINT_URL_SESV2: ses.url,
+    // The admin API's Cognito calls (AdminCreateUser, groups, disable) go to cognito-local.
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.url,
+    USER_POOL_ID: cognito.userPoolId,
     TABLE_NAME: dynamo.tableName,
     WS_CALLBACK_URL: `http://127.0.0.1:${port}`,
     VISITOR_TOKEN_SECRET: visitorSecret(dataDir),

@@ -20,6 +20,7 @@ import { forgetSiteSettings, siteSettings } from '../core/settings.js';
 import { operatorProfile } from '../core/views.js';
 import { visitorDetails } from '../core/visitors.js';
 import { autoInvitationRulesSchema, cannedSchema, preferencesSchema, settingsSchema } from '../protocol/schemas.js';
+import { adminRoute } from './admin-routes.js';
 import { loadDeps } from './deps.js';
 
 const SITE_ID = process.env.SITE_ID || 'demo';
@@ -109,19 +110,6 @@ export const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGateway
         await deleteCanned(deps, op, event.pathParameters?.cannedId ?? '');
         return json(200, { deleted: true });
       }
-      if (route === 'GET /api/operators') {
-        const operators = await deps.store.siteOperators(op.siteId);
-        return json(
-          200,
-          operators
-            .filter((o) => !o.disabled)
-            .map((o) => {
-              const { preferences, ...profile } = operatorProfile(o);
-              void preferences; // one's own preferences are nobody else's business
-              return profile;
-            }),
-        );
-      }
       if (route === 'GET /api/auto-invitations')
         return json(200, (await siteSettings(deps, op.siteId)).autoInvitations);
       if (route === 'PUT /api/auto-invitations') {
@@ -135,6 +123,8 @@ export const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGateway
       if (route === 'PUT /api/settings') {
         return json(200, await updateConsoleSettings(deps, op, parseJson(event.body, settingsSchema)));
       }
+      const admin = await adminRoute(deps, op, event, parseJson);
+      if (admin) return json(admin.status, admin.body);
       throw new NotFoundError(`no route ${route}`);
     } catch (err) {
       const { code, message, status } = describeError(err);

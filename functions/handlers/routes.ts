@@ -87,4 +87,15 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/api/operators', auth: true },
   { method: 'GET', path: '/api/auto-invitations', auth: true },
   { method: 'PUT', path: '/api/auto-invitations', auth: true },
+  // Administration (admins only, checked in core/admin.ts) and privacy (core/privacy.ts).
+  { method: 'POST', path: '/api/operators', auth: true },
+  { method: 'PUT', path: '/api/operators/{operatorId}', auth: true },
+  { method: 'POST', path: '/api/operators/{operatorId}/disable', auth: true },
+  { method: 'POST', path: '/api/operators/{operatorId}/enable', auth: true },
+  { method: 'GET', path: '/api/departments', auth: true },
+  { method: 'POST', path: '/api/departments', auth: true },
+  { method: 'PUT', path: '/api/departments/{departmentId}', auth: true },
+  { method: 'DELETE', path: '/api/departments/{departmentId}', auth: true },
+  { method: 'GET', path: '/api/visitors/{visitorId}/export', auth: true },
+  { method: 'DELETE', path: '/api/visitors/{visitorId}', auth: true },
 ];

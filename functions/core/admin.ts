@@ -203,7 +203,11 @@ export async function setOperatorEnabled(
   forgetOperatorsOnline(caller.siteId);
   if (!enabled) {
     const sockets = (await deps.store.operatorConnections(caller.siteId)).filter((c) => c.operatorId === operatorId);
-    await deps.closer.close(sockets.map((c) => c.connectionId));
+    const fresh = await deps.store.getOperator(operatorId);
+    await deps.closer.close([
+      ...sockets.map((c) => c.connectionId),
+      ...(fresh?.sockets ?? []).map((s) => s.connectionId),
+    ]);
     await releaseChats(deps, target);
     await operatorUnavailable(deps, caller.siteId, operatorId);
     await broadcastQueue(deps, caller.siteId);

@@ -91,8 +91,12 @@ export async function deleteVisitor(deps: PrivacyDeps, caller: OperatorRecord, v
       await broadcastQueue(deps, caller.siteId);
     }
   }
-  const sockets = await deps.admin.visitorConnectionItems(visitorId);
-  await deps.closer.close(sockets.map((s) => String(s.connectionId)));
+  // Sockets are found through the Store (wherever it keeps them) plus any connection items.
+  const [open, sockets] = await Promise.all([
+    deps.store.visitorConnections(visitorId),
+    deps.admin.visitorConnectionItems(visitorId),
+  ]);
+  await deps.closer.close([...open.map((c) => c.connectionId), ...sockets.map((s) => String(s.connectionId))]);
   // Read after the close: a disconnect racing with us may have touched the profile.
   const { own, chats, connections } = await gather(deps, caller, visitorId);
   const all = [...own, ...chats.flatMap((c) => c.items), ...connections, ...sockets];

@@ -7,6 +7,7 @@ import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk
 import type { Notifier } from '../core/ports.js';
 import type { ServerEvent } from '../protocol/index.js';
 import { log } from './log.js';
+import { metrics } from './metrics.js';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 
@@ -31,8 +32,11 @@ export function createConnectionNotifier(endpoint: string): Notifier {
           try {
             await client.send(new PostToConnectionCommand({ ConnectionId, Data: data }));
           } catch (err) {
-            if ((err as Error).name === 'GoneException') gone.push(ConnectionId);
-            else log.warn('post-to-connection failed', { connectionId: ConnectionId, error: (err as Error).name });
+            const name = (err as Error).name || 'Error';
+            // Gone sockets are routine (a closed tab); counted all the same, the name tells them apart.
+            metrics.count('DeliveryFailures', undefined, { error: name });
+            if (name === 'GoneException') gone.push(ConnectionId);
+            else log.warn('post-to-connection failed', { target: ConnectionId, error: name });
           }
         }),
       );

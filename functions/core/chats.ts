@@ -34,6 +34,7 @@ import { assertMay, isAssignedOperator, isChatVisitor, mayControlChat, mayReadCh
 import type { AppendMessageInput, Deps } from './ports.js';
 import { ASSIGNMENT_MS, chatLimit, offerQueuedChats, offerTargets, reoffer, routeRequest } from './routing.js';
 import { siteSettings } from './settings.js';
+import { telemetryOf } from './telemetry.js';
 import type { ChatRecord, Identity } from './types.js';
 import { chatSummary } from './views.js';
 
@@ -115,6 +116,8 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   let chat: ChatRecord;
   if (created.created) {
     chat = created.chat;
+    telemetryOf(deps).correlate({ chatId: chat.chatId });
+    telemetryOf(deps).count('ChatsRequested', identity.siteId);
   } else {
     // Asking twice (a double click, a second tab) returns the chat already open.
     const open = await deps.store.getChat(created.openChatId);
@@ -201,6 +204,8 @@ export async function acceptChat(deps: Deps, caller: Caller, frame: AcceptFrame)
     if (after?.status === 'ended') throw new ChatEndedError();
     throw new AlreadyTakenError();
   }
+  telemetryOf(deps).count('ChatsAccepted', identity.siteId);
+  telemetryOf(deps).timing('QueueWait', now - claimed.createdAt, identity.siteId);
   await deps.store.putAssignment({
     visitorId: claimed.visitorId,
     operatorId: op.operatorId,
@@ -236,7 +241,11 @@ export async function declineChat(deps: Deps, caller: Caller, frame: DeclineFram
   const declinedBy = [...chat.declinedBy, identity.operatorId];
   if (chat.assignedOperatorId === identity.operatorId)
     await deps.store.deleteAssignment(chat.visitorId, identity.operatorId);
-  await reoffer(deps, { ...chat, declinedBy }, chat.assignedOperatorId === identity.operatorId);
+  const after = await reoffer(deps, { ...chat, declinedBy }, chat.assignedOperatorId === identity.operatorId);
+  // Missed: this decline left nobody to answer (everyone available has declined).
+  if (after && (chat.offeredTo ?? []).length > 0 && (after.offeredTo ?? []).length === 0) {
+    telemetryOf(deps).count('ChatsMissed', chat.siteId, { reason: 'declined' });
+  }
   await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'decline' }, caller.reqId));
 }
 
@@ -276,6 +285,10 @@ export async function sendMessage(deps: Deps, caller: Caller, frame: ChatMessage
   const event: MessageEvent = { type: 'message', ...result.message };
   await deliver(deps, chatConnectionIds(result.chat, caller.connectionId), event, frame.chatId);
   await deliver(deps, [caller.connectionId], withReqId(event, caller.reqId), frame.chatId);
+  // From API Gateway's receipt of the frame to the last post: what a participant waits for.
+  if (caller.receivedAt !== undefined) {
+    telemetryOf(deps).timing('MessageLatency', deps.clock.now() - caller.receivedAt, identity.siteId);
+  }
 }
 
 export async function sendTyping(deps: Deps, caller: Caller, frame: TypingFrame): Promise<void> {
@@ -336,6 +349,15 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
   const who = identity.role === 'visitor' ? chat.visitorName : (op?.name ?? 'The operator');
   let ended = await deps.store.endChat(chat.chatId, endedBy, deps.clock.now());
   if (!ended) throw new ChatEndedError();
+  // Missed: ended without anyone accepting it (the visitor gave up waiting). Not counted again
+  // when the declines that left nobody to answer already counted it.
+  const declinedByAll = (chat.offeredTo ?? []).length === 0 && chat.declinedBy.length > 0;
+  if (chat.status === 'queued' && !declinedByAll) {
+    telemetryOf(deps).count('ChatsMissed', chat.siteId, {
+      reason: 'abandoned',
+      waitedMs: deps.clock.now() - chat.createdAt,
+    });
+  }
   ended = await postSystemMessage(deps, ended, `${who} ended the chat`);
   const summary: ChatSummary = chatSummary(ended);
   await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));

@@ -5,6 +5,8 @@ export interface Caller {
   identity: Identity;
   connectionId: string;
   reqId?: string;
+  /** When API Gateway received the frame (epoch ms): message latency is measured from it. */
+  receivedAt?: number;
 }
 
 export function withReqId<T extends object>(frame: T, reqId: string | undefined): T & { reqId?: string } {

@@ -12,6 +12,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from './errors.js';
 import type { Deps } from './ports.js';
 import { ASSIGNMENT_MS, chatLimit, hasRoom, isAvailable, offerTargets } from './routing.js';
 import { siteSettings } from './settings.js';
+import { telemetryOf } from './telemetry.js';
 import type { ChatRecord, InvitationRecord, OperatorRecord, VisitorRecord } from './types.js';
 import { chatSummary } from './views.js';
 
@@ -148,6 +149,7 @@ export async function autoInvite(
   };
   if (!(await deps.store.setInvitation(v.visitorId, invitation))) return 'chatting';
   await sendInvitation(deps, v, invitation);
+  telemetryOf(deps).count('InvitationsSent', v.siteId, { kind: 'auto' });
   return 'sent';
 }
 
@@ -177,6 +179,7 @@ export async function inviteVisitor(deps: Deps, caller: Caller, frame: InviteFra
   };
   await deps.store.setInvitation(v.visitorId, invitation);
   await sendInvitation(deps, v, invitation);
+  telemetryOf(deps).count('InvitationsSent', identity.siteId, { kind: 'operator' });
   await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'invite' }, caller.reqId));
 }
 
@@ -228,6 +231,10 @@ export async function respondToInvitation(deps: Deps, caller: Caller, frame: Inv
   const created = await deps.store.createChat(draft);
   if (!created.created) throw new ConflictError('you already have a chat open');
   let chat: ChatRecord = created.chat;
+  const telemetry = telemetryOf(deps);
+  telemetry.correlate({ chatId: chat.chatId });
+  telemetry.count('InvitationsAccepted', identity.siteId, { kind: settled.auto ? 'auto' : 'operator' });
+  telemetry.count('ChatsRequested', identity.siteId, { via: 'invitation' });
   // Already assigned to the inviting operator: they take it at once if they have room.
   if (
     inviter &&
@@ -247,6 +254,8 @@ export async function respondToInvitation(deps: Deps, caller: Caller, frame: Inv
       const conns = Object.fromEntries(theirs.map((c) => [c.connectionId, inviter.operatorId]));
       await deps.store.attachConnections(chat.chatId, conns);
       chat = { ...claimed, conns: { ...claimed.conns, ...conns } };
+      // Accepted without queueing: no queue wait to report.
+      telemetry.count('ChatsAccepted', identity.siteId, { via: 'invitation' });
     } else {
       await deps.store.releaseChatSlot(inviter.operatorId);
     }

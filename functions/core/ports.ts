@@ -13,6 +13,7 @@ import type {
   WidgetSettings,
 } from '../protocol/index.js';
 import type { EventPublisher, OneTimeScheduler } from './async-ports.js';
+import type { Telemetry } from './telemetry.js';
 import type {
   AssignmentRecord,
   ChatRecord,
@@ -261,4 +262,6 @@ export interface Deps {
   events?: EventPublisher;
   /** One-time schedules (operator presence grace, auto-invitations). */
   scheduler?: OneTimeScheduler;
+  /** Business metrics and the chat a request concerns (log correlation); absent: nothing recorded. */
+  telemetry?: Telemetry;
 }

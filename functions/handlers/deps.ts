@@ -7,6 +7,7 @@ import { config } from '../adapters/config.js';
 import { createConnectionNotifier } from '../adapters/connection-notifier.js';
 import { documentClient } from '../adapters/dynamo-client.js';
 import { createDynamoStore } from '../adapters/dynamo-store.js';
+import { metrics } from '../adapters/metrics.js';
 import type { EventPublisher, OneTimeScheduler } from '../core/async-ports.js';
 import type { Clock, Deps, VisitorTokens } from '../core/ports.js';
 
@@ -44,6 +45,7 @@ export async function loadDeps(options: DepsOptions = {}): Promise<Deps> {
       notifier: createConnectionNotifier(cfg.wsCallbackUrl),
       clock: systemClock,
       ids: { next: () => ulid() },
+      telemetry: metrics,
     };
   }
   return {

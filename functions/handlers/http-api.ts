@@ -22,6 +22,7 @@ import { visitorDetails } from '../core/visitors.js';
 import { autoInvitationRulesSchema, cannedSchema, preferencesSchema, settingsSchema } from '../protocol/schemas.js';
 import { adminRoute } from './admin-routes.js';
 import { loadDeps } from './deps.js';
+import { observed } from './middleware.js';
 
 const SITE_ID = process.env.SITE_ID || 'demo';
 
@@ -72,8 +73,9 @@ function claimsOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): OperatorClaim
   };
 }
 
-export const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>().handler(
-  async (event) => {
+export const handler = observed(
+  'http-api',
+  middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>().handler(async (event) => {
     try {
       const deps = await loadDeps();
       const op = await operatorFromClaims(deps, claimsOf(event), SITE_ID);
@@ -131,5 +133,5 @@ export const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGateway
       if (status >= 500) log.error('http api failed', { error: String((err as Error)?.stack ?? err) });
       return json(status, { error: { code, message } });
     }
-  },
+  }),
 );

@@ -9,43 +9,45 @@ import { log } from '../adapters/log.js';
 import { createReverseDns } from '../adapters/reverse-dns.js';
 import { type ChangeRecord, processChanges } from '../core/grid-stream.js';
 import { loadDeps } from './deps.js';
+import { observed } from './middleware.js';
 
 const dns = { lookup: createReverseDns({ timeoutMs: 500 }) };
 
 const image = (i: Record<string, unknown> | undefined) =>
   i ? unmarshall(i as Record<string, AttributeValue>) : undefined;
 
-export const handler = async (
-  event: DynamoDBStreamEvent,
-): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
-  const deps = await loadDeps();
-  const changes: ChangeRecord[] = event.Records.flatMap((r) => {
-    const keys = image(r.dynamodb?.Keys as Record<string, unknown> | undefined);
-    if (!keys || !r.eventName) return [];
-    const newImage = image(r.dynamodb?.NewImage as Record<string, unknown> | undefined);
-    const oldImage = image(r.dynamodb?.OldImage as Record<string, unknown> | undefined);
-    return [
-      {
-        eventName: r.eventName,
-        pk: String(keys.pk),
-        sk: String(keys.sk),
-        ...(newImage ? { newImage } : {}),
-        ...(oldImage ? { oldImage } : {}),
-      },
-    ];
-  });
-  if (changes.length === 0) return { batchItemFailures: [] };
-  // A retry of this batch carries the same records, hence the same id: counters are not added twice.
-  const first = event.Records[0]?.eventID ?? '';
-  const last = event.Records[event.Records.length - 1]?.eventID ?? '';
-  try {
-    await processChanges(deps, changes, `${first}:${last}`, dns);
-    return { batchItemFailures: [] };
-  } catch (err) {
-    log.error('stream batch failed', { error: String((err as Error)?.stack ?? err), records: changes.length });
-    // The whole batch again (bisected by the event source mapping on repeated failure).
-    return {
-      batchItemFailures: event.Records.slice(0, 1).map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })),
-    };
-  }
-};
+export const handler = observed(
+  'visitor-stream',
+  async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
+    const deps = await loadDeps();
+    const changes: ChangeRecord[] = event.Records.flatMap((r) => {
+      const keys = image(r.dynamodb?.Keys as Record<string, unknown> | undefined);
+      if (!keys || !r.eventName) return [];
+      const newImage = image(r.dynamodb?.NewImage as Record<string, unknown> | undefined);
+      const oldImage = image(r.dynamodb?.OldImage as Record<string, unknown> | undefined);
+      return [
+        {
+          eventName: r.eventName,
+          pk: String(keys.pk),
+          sk: String(keys.sk),
+          ...(newImage ? { newImage } : {}),
+          ...(oldImage ? { oldImage } : {}),
+        },
+      ];
+    });
+    if (changes.length === 0) return { batchItemFailures: [] };
+    // A retry of this batch carries the same records, hence the same id: counters are not added twice.
+    const first = event.Records[0]?.eventID ?? '';
+    const last = event.Records[event.Records.length - 1]?.eventID ?? '';
+    try {
+      await processChanges(deps, changes, `${first}:${last}`, dns);
+      return { batchItemFailures: [] };
+    } catch (err) {
+      log.error('stream batch failed', { error: String((err as Error)?.stack ?? err), records: changes.length });
+      // The whole batch again (bisected by the event source mapping on repeated failure).
+      return {
+        batchItemFailures: event.Records.slice(0, 1).map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })),
+      };
+    }
+  },
+);

@@ -9,6 +9,7 @@ import { visitorTokens } from '../adapters/visitor-tokens.js';
 import { authorizeConnect } from '../core/connections.js';
 import { ParleyError } from '../core/errors.js';
 import { loadDeps } from './deps.js';
+import { observed } from './middleware.js';
 
 function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string, context?: Record<string, string>) {
   return {
@@ -21,30 +22,34 @@ function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string,
   } satisfies APIGatewayAuthorizerResult;
 }
 
-export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const deps = await loadDeps({ tokens: visitorTokens });
-  const q = event.queryStringParameters ?? {};
-  try {
-    const identity = await authorizeConnect(deps, {
-      ...(q.role ? { role: q.role } : {}),
-      ...(q.site ? { site: q.site } : {}),
-      ...(q.vt ? { vt: q.vt } : {}),
-      ...(q.ticket ? { ticket: q.ticket } : {}),
-    });
-    const context: Record<string, string> =
-      identity.role === 'visitor'
-        ? {
-            role: 'visitor',
-            siteId: identity.siteId,
-            visitorId: identity.visitorId,
-            returning: String(identity.returning),
-          }
-        : { role: 'operator', siteId: identity.siteId, operatorId: identity.operatorId };
-    const principal = identity.role === 'visitor' ? `visitor:${identity.visitorId}` : `operator:${identity.operatorId}`;
-    return policy('Allow', event.methodArn, principal, context);
-  } catch (err) {
-    if (!(err instanceof ParleyError)) log.error('authorizer failed', { error: String(err) });
-    else log.info('connection refused', { reason: err.message, role: q.role });
-    return policy('Deny', event.methodArn, 'anonymous');
-  }
-};
+export const handler = observed(
+  'ws-authorizer',
+  async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+    const deps = await loadDeps({ tokens: visitorTokens });
+    const q = event.queryStringParameters ?? {};
+    try {
+      const identity = await authorizeConnect(deps, {
+        ...(q.role ? { role: q.role } : {}),
+        ...(q.site ? { site: q.site } : {}),
+        ...(q.vt ? { vt: q.vt } : {}),
+        ...(q.ticket ? { ticket: q.ticket } : {}),
+      });
+      const context: Record<string, string> =
+        identity.role === 'visitor'
+          ? {
+              role: 'visitor',
+              siteId: identity.siteId,
+              visitorId: identity.visitorId,
+              returning: String(identity.returning),
+            }
+          : { role: 'operator', siteId: identity.siteId, operatorId: identity.operatorId };
+      const principal =
+        identity.role === 'visitor' ? `visitor:${identity.visitorId}` : `operator:${identity.operatorId}`;
+      return policy('Allow', event.methodArn, principal, context);
+    } catch (err) {
+      if (!(err instanceof ParleyError)) log.error('authorizer failed', { error: String(err) });
+      else log.info('connection refused', { reason: err.message, role: q.role });
+      return policy('Deny', event.methodArn, 'anonymous');
+    }
+  },
+);

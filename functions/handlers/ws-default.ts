@@ -2,9 +2,10 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ParleyError } from '../core/errors.js';
 import { loadDeps } from './deps.js';
+import { observed } from './middleware.js';
 import { assertFrameSize, assertWithinRate, parseBody, reqIdOfRefusal, sendError, type WsEvent } from './ws-kit.js';
 
-export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> => {
+export const handler = observed('$default', async (event: WsEvent): Promise<APIGatewayProxyResult> => {
   const deps = await loadDeps();
   const connectionId = event.requestContext.connectionId;
   let reqId: string | undefined;
@@ -20,4 +21,4 @@ export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> =>
     await sendError(deps, connectionId, err, reqId ?? reqIdOfRefusal(err));
   }
   return { statusCode: 200, body: '' };
-};
+});

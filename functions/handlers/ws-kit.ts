@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import type { output, ZodMiniType } from 'zod/mini';
-import { log } from '../adapters/log.js';
+import { correlate, log } from '../adapters/log.js';
 import type { Caller } from '../core/context.js';
 import { BadRequestError, describeError, ForbiddenError, ParleyError, RateLimitedError } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
@@ -15,6 +15,7 @@ import type { Identity } from '../core/types.js';
 import { LIMITS } from '../protocol/limits.js';
 import { OPERATOR_ACTIONS, VISITOR_ACTIONS } from '../protocol/schemas.js';
 import { type DepsOptions, loadDeps } from './deps.js';
+import { observed } from './middleware.js';
 
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
@@ -121,7 +122,7 @@ export function wsAction<S extends ZodMiniType>(
 ) {
   const visitorMay = (VISITOR_ACTIONS as readonly string[]).includes(action);
   const operatorMay = (OPERATOR_ACTIONS as readonly string[]).includes(action);
-  return middy<WsEvent, APIGatewayProxyResult>().handler(async (event) => {
+  const handler = middy<WsEvent, APIGatewayProxyResult>().handler(async (event) => {
     const deps = await loadDeps(options);
     const connectionId = event.requestContext.connectionId;
     let reqId: string | undefined;
@@ -130,16 +131,21 @@ export function wsAction<S extends ZodMiniType>(
       const body = parseBody(event);
       reqId = reqIdOf(body);
       assertFrameSize(event);
+      // The chat the frame names is the correlation id of every line this request writes.
+      const chatId = (body as { chatId?: unknown }).chatId;
+      if (typeof chatId === 'string') correlate({ chatId: chatId.slice(0, 64) });
       const identity = identityOf(event);
       if ((identity.role === 'visitor' && !visitorMay) || (identity.role === 'operator' && !operatorMay)) {
         throw new ForbiddenError(`${identity.role}s may not send ${action}`);
       }
       const parsed = schema.safeParse(body);
       if (!parsed.success) throw new BadRequestError(summarize(parsed.error.issues));
-      await run(deps, { identity, connectionId, ...(reqId ? { reqId } : {}) }, parsed.data);
+      const receivedAt = event.requestContext.requestTimeEpoch ?? Date.now();
+      await run(deps, { identity, connectionId, receivedAt, ...(reqId ? { reqId } : {}) }, parsed.data);
     } catch (err) {
       await sendError(deps, connectionId, err, reqId ?? reqIdOfRefusal(err));
     }
     return OK;
   });
+  return observed(action, handler);
 }

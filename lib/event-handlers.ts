@@ -12,8 +12,11 @@ import { PARLEY_EVENT_SOURCE } from './scheduling.js';
 /** One item of EVENT_RULES: events of `detailType` go to the function built from `entry`. */
 export type EventRule = (typeof EVENT_RULES)[number];
 
-/** Entries that only read the table (the mail function reads a chat and its messages). */
-export const DEFAULT_READ_ONLY_EVENT_ENTRIES: readonly string[] = ['mail'];
+/**
+ * Entries that only read the table. None today: the mail function records which operators an
+ * offline message reached and that a reply went out, so a retried event sends nothing twice.
+ */
+export const DEFAULT_READ_ONLY_EVENT_ENTRIES: readonly string[] = [];
 
 export interface ParleyEventHandlersProps {
   /** Parley's event bus (ParleyScheduling.bus). */
@@ -24,7 +27,7 @@ export interface ParleyEventHandlersProps {
   readonly wsCallbackUrl: string;
   /** The rules. @default EVENT_RULES from functions/handlers/routes.ts */
   readonly rules?: readonly EventRule[];
-  /** Entries whose function gets read-only table access. @default ['mail'] */
+  /** Entries whose function gets read-only table access. @default [] */
   readonly readOnlyEntries?: readonly string[];
   /** Folder of the handler files. @default functions/handlers */
   readonly handlersDir?: string;

@@ -22,6 +22,7 @@ export function createSesMailer(
         new SendEmailCommand({
           FromEmailAddress: from,
           Destination: { ToAddresses: [mail.to] },
+          ...(mail.replyTo ? { ReplyToAddresses: [mail.replyTo] } : {}),
           ...(configurationSet ? { ConfigurationSetName: configurationSet } : {}),
           Content: {
             Simple: {

@@ -31,6 +31,7 @@ import {
 } from './errors.js';
 import { broadcastQueue } from './operators.js';
 import { assertMay, isAssignedOperator, isChatVisitor, mayControlChat, mayReadChat } from './permissions.js';
+import { forVisitor } from './offline-messages.js';
 import type { AppendMessageInput, Deps } from './ports.js';
 import { ASSIGNMENT_MS, chatLimit, offerQueuedChats, offerTargets, reoffer, routeRequest } from './routing.js';
 import { siteSettings } from './settings.js';
@@ -55,7 +56,11 @@ async function queuePositions(deps: Deps, siteId: string): Promise<Map<string, n
 
 /** Tells every queued visitor their current place in line. */
 async function announceQueuePositions(deps: Deps, siteId: string): Promise<void> {
-  const queued = await deps.store.chatsByStatus(siteId, 'queued', 500);
+  const [queued, settings] = await Promise.all([
+    deps.store.chatsByStatus(siteId, 'queued', 500),
+    siteSettings(deps, siteId),
+  ]);
+  const now = deps.clock.now();
   await Promise.all(
     queued.map((c, i) =>
       deliver(
@@ -63,7 +68,7 @@ async function announceQueuePositions(deps: Deps, siteId: string): Promise<void>
         Object.entries(c.conns)
           .filter(([, who]) => who === 'v')
           .map(([id]) => id),
-        { type: 'chat-update', chat: chatSummary(c, i + 1) },
+        { type: 'chat-update', chat: forVisitor(chatSummary(c, i + 1), c, settings, now) },
         c.chatId,
       ),
     ),
@@ -138,7 +143,9 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   }
   const positions = await queuePositions(deps, identity.siteId);
   const summary = chatSummary(chat, positions.get(chat.chatId));
-  await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));
+  // The visitor's copy says when to offer the leave-message form (queueTimeoutMs).
+  const visitorCopy = forVisitor(summary, chat, settings, deps.clock.now());
+  await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: visitorCopy }, caller.reqId));
   if (created.created) {
     // Every console lists the queue; those in `offeredTo` get the incoming-request dialog.
     await deliverToOperators(deps, identity.siteId, { type: 'chat-update', chat: summary });

@@ -5,6 +5,7 @@ import { broadcastOperators } from './connections.js';
 import { type Caller, withReqId } from './context.js';
 import { deliver, deliverToOperators } from './delivery.js';
 import { ForbiddenError } from './errors.js';
+import { offlineCountFor } from './offline-messages.js';
 import type { Deps } from './ports.js';
 import { offerQueuedChats, operatorUnavailable } from './routing.js';
 import { forgetSiteSettings, siteSettings } from './settings.js';
@@ -92,6 +93,8 @@ export async function hello(deps: Deps, caller: Caller): Promise<void> {
     chats: active.map((c) => chatSummary(c)),
     settings: settings.console,
   };
+  const offlineNew = await offlineCountFor(deps, op);
+  if (offlineNew !== undefined) welcome.offlineMessagesNew = offlineNew;
   await deliver(deps, [caller.connectionId], withReqId(welcome, caller.reqId));
 }
 

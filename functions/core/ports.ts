@@ -13,6 +13,7 @@ import type {
   WidgetSettings,
 } from '../protocol/index.js';
 import type { EventPublisher, OneTimeScheduler } from './async-ports.js';
+import type { OfflineStore } from './offline-ports.js';
 import type { Telemetry } from './telemetry.js';
 import type {
   AssignmentRecord,
@@ -262,6 +263,8 @@ export interface Deps {
   events?: EventPublisher;
   /** One-time schedules (operator presence grace, auto-invitations). */
   scheduler?: OneTimeScheduler;
+  /** Offline messages (their own port; absent in stubs that do not need them). */
+  offline?: OfflineStore;
   /** Business metrics and the chat a request concerns (log correlation); absent: nothing recorded. */
   telemetry?: Telemetry;
 }

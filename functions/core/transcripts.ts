@@ -5,7 +5,8 @@ import type { Deps } from './ports.js';
 import type { ChatRecord } from './types.js';
 
 export interface Mailer {
-  send(mail: { to: string; subject: string; text: string; html: string }): Promise<void>;
+  /** `replyTo`: where the recipient's answer goes (an offline message's visitor), never a recipient. */
+  send(mail: { to: string; subject: string; text: string; html: string; replyTo?: string }): Promise<void>;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

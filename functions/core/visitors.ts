@@ -10,6 +10,7 @@ import { type Caller, withReqId } from './context.js';
 import { deliver } from './delivery.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
 import { scheduleAutoInvitation } from './invitations.js';
+import { forVisitor } from './offline-messages.js';
 import type { Deps } from './ports.js';
 import { searchFromReferrer } from './search-referrer.js';
 import { siteSettings } from './settings.js';
@@ -132,7 +133,9 @@ async function welcomeVisitor(
     visitorToken: deps.tokens.sign(identity.siteId, identity.visitorId),
     returning: counted.visits > 1 || identity.returning,
     operatorsOnline,
-    ...(openChat ? { chat: { ...chatSummary(openChat), messages } } : {}),
+    ...(openChat
+      ? { chat: { ...forVisitor(chatSummary(openChat), openChat, settings, deps.clock.now()), messages } }
+      : {}),
     widget: settings.widget,
     chatBlocked: counted.tag === 'unwelcome',
   };

@@ -6,6 +6,7 @@ import { monotonicFactory } from 'ulid';
 import { config } from '../adapters/config.js';
 import { createConnectionNotifier } from '../adapters/connection-notifier.js';
 import { documentClient } from '../adapters/dynamo-client.js';
+import { createDynamoOfflineStore } from '../adapters/dynamo-offline-store.js';
 import { createDynamoStore } from '../adapters/dynamo-store.js';
 import { metrics } from '../adapters/metrics.js';
 import type { EventPublisher, OneTimeScheduler } from '../core/async-ports.js';
@@ -42,6 +43,7 @@ export async function loadDeps(options: DepsOptions = {}): Promise<Deps> {
     const cfg = config();
     base = {
       store: createDynamoStore(documentClient(), cfg.tableName, systemClock),
+      offline: createDynamoOfflineStore(documentClient(), cfg.tableName),
       notifier: createConnectionNotifier(cfg.wsCallbackUrl),
       clock: systemClock,
       ids: { next: () => ulid() },

@@ -22,6 +22,7 @@ import { visitorDetails } from '../core/visitors.js';
 import { autoInvitationRulesSchema, cannedSchema, preferencesSchema, settingsSchema } from '../protocol/schemas.js';
 import { adminRoute } from './admin-routes.js';
 import { loadDeps } from './deps.js';
+import { offlineRoute } from './offline-routes.js';
 import { observed } from './middleware.js';
 
 const SITE_ID = process.env.SITE_ID || 'demo';
@@ -125,6 +126,8 @@ export const handler = observed(
       if (route === 'PUT /api/settings') {
         return json(200, await updateConsoleSettings(deps, op, parseJson(event.body, settingsSchema)));
       }
+      const offline = await offlineRoute(deps, op, event, parseJson);
+      if (offline) return json(offline.status, offline.body);
       const admin = await adminRoute(deps, op, event, parseJson);
       if (admin) return json(admin.status, admin.body);
       throw new NotFoundError(`no route ${route}`);

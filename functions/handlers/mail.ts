@@ -1,9 +1,12 @@
 /**
- * The mail function: EventBridge rules deliver `transcript.requested` events here. A failure
- * throws, so EventBridge and Lambda retry; the chat is stored and nothing is lost meanwhile.
+ * The mail function: EventBridge rules deliver `transcript.requested`, `offline-message.received`
+ * and `offline-message.reply` here. A failure throws, so EventBridge and Lambda retry (then the
+ * dead-letter queue); what is mailed is stored first, and each send is recorded, so a retried or
+ * redelivered event neither loses nor repeats anything.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { createSesMailer } from '../adapters/mailer.js';
+import { mailOfflineMessage, mailOfflineReply, OFFLINE_RECEIVED, OFFLINE_REPLY } from '../core/offline-messages.js';
 import { sendTranscript } from '../core/transcripts.js';
 import { loadDeps } from './deps.js';
 import { observed } from './middleware.js';
@@ -15,9 +18,17 @@ export const handler = observed(
   async (event: EventBridgeEvent<string, Record<string, unknown>>): Promise<void> => {
     const deps = await loadDeps();
     mailer ??= createSesMailer();
-    if (event['detail-type'] === 'transcript.requested') {
-      await sendTranscript(deps, mailer, { chatId: String(event.detail.chatId), email: String(event.detail.email) });
-      return;
+    const detail = event.detail ?? {};
+    switch (event['detail-type']) {
+      case 'transcript.requested':
+        await sendTranscript(deps, mailer, { chatId: String(detail.chatId), email: String(detail.email) });
+        return;
+      case OFFLINE_RECEIVED:
+        await mailOfflineMessage(deps, mailer, { messageId: String(detail.messageId) });
+        return;
+      case OFFLINE_REPLY:
+        await mailOfflineReply(deps, mailer, { messageId: String(detail.messageId), replyId: String(detail.replyId) });
+        return;
     }
     throw new Error(`mail: no handling for ${event['detail-type']}`);
   },

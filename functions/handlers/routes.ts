@@ -36,6 +36,7 @@ export const WS_ROUTES: readonly WsRoute[] = [
   { routeKey: 'visitor-info', entry: 'visitor-info' },
   { routeKey: 'tag-visitor', entry: 'tag-visitor' },
   { routeKey: 'note-visitor', entry: 'note-visitor' },
+  { routeKey: 'leave-message', entry: 'leave-message' },
 ];
 
 /**
@@ -48,6 +49,8 @@ export const STREAM_ENTRY = 'visitor-stream';
 /** EventBridge rules: events of these detail types go to these functions. */
 export const EVENT_RULES: readonly { detailType: string; entry: string }[] = [
   { detailType: 'transcript.requested', entry: 'mail' },
+  { detailType: 'offline-message.received', entry: 'mail' },
+  { detailType: 'offline-message.reply', entry: 'mail' },
 ];
 
 /** EventBridge Scheduler targets: logical name → function. */
@@ -87,6 +90,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/api/operators', auth: true },
   { method: 'GET', path: '/api/auto-invitations', auth: true },
   { method: 'PUT', path: '/api/auto-invitations', auth: true },
+  // Offline messages (core/offline-messages.ts): list, mark handled, reply by e-mail.
+  { method: 'GET', path: '/api/offline-messages', auth: true },
+  { method: 'POST', path: '/api/offline-messages/{messageId}/handled', auth: true },
+  { method: 'POST', path: '/api/offline-messages/{messageId}/reply', auth: true },
   // Administration (admins only, checked in core/admin.ts) and privacy (core/privacy.ts).
   { method: 'POST', path: '/api/operators', auth: true },
   { method: 'PUT', path: '/api/operators/{operatorId}', auth: true },

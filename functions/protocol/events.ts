@@ -54,6 +54,11 @@ export interface ChatSummary {
   onHold?: boolean;
   /** Set when an operator was added to the conversation: who added whom (the added one is told). */
   addedOperator?: { id: string; by: string };
+  /**
+   * Only on frames to the visitor while queued: in how many milliseconds (from receiving this
+   * frame) the widget should offer the leave-message form (the site's queueTimeoutMs); 0 = now.
+   */
+  offerMessageInMs?: number;
 }
 
 /** The six statuses of the seed, derived from state (functions/core/visitor-status.ts). */
@@ -291,6 +296,54 @@ export interface VisitorWelcome {
   widget: WidgetSettings;
   /** The visitor may not start a chat (tagged Unwelcome): the widget offers the message form only. */
   chatBlocked: boolean;
+  /** Departments (names) a visitor may address a message to; the form offers a choice when there are several. */
+  departments?: string[];
+}
+
+export type OfflineMessageStatus = 'new' | 'handled';
+
+/** An operator's e-mail reply to an offline message (sent through SES by the mail function). */
+export interface OfflineReply {
+  id: string;
+  text: string;
+  by: OperatorRef;
+  at: number;
+  /** When SES took the mail; absent while it is being sent (or retried). */
+  sentAt?: number;
+}
+
+/** A message a visitor left when nobody could chat (the console's Message Queue). */
+export interface OfflineMessage {
+  id: string;
+  visitorId: string;
+  name: string;
+  email: string;
+  text: string;
+  department?: string;
+  status: OfflineMessageStatus;
+  createdAt: number;
+  /** Who marked it handled (or replied first), and when. */
+  handledBy?: OperatorRef;
+  handledAt?: number;
+  /** When the notification reached every operator it was meant for. */
+  mailedAt?: number;
+  /** Oldest first. */
+  replies: OfflineReply[];
+}
+
+/** GET /api/offline-messages?status=new|handled&cursor=…: newest first. */
+export interface OfflineMessagePage {
+  messages: OfflineMessage[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  next?: string;
+}
+
+/** To operator consoles that may see it: a message was left (also its count of new ones). */
+export interface OfflineMessageEvent {
+  type: 'offline-message';
+  message: OfflineMessage;
+  /** New offline messages this operator may see (the summary panel's message queue). */
+  newCount: number;
 }
 
 export interface OperatorWelcome {
@@ -304,6 +357,8 @@ export interface OperatorWelcome {
   /** Every open chat on the site; the operator controls the ones listing them among `operators`. */
   chats: ChatSummary[];
   settings: ConsoleSettings;
+  /** New offline messages this operator may see (the summary panel's message queue). */
+  offlineMessagesNew?: number;
 }
 
 export interface VisitorEvent {
@@ -360,6 +415,8 @@ export interface AckEvent {
   type: 'ack';
   reqId?: string;
   action: string;
+  /** `leave-message`: the stored message (a duplicate gets the first one's id). */
+  messageId?: string;
 }
 
 export type ErrorCode =
@@ -398,4 +455,5 @@ export type ServerEvent =
   | OperatorsEvent
   | SyncEvent
   | AckEvent
+  | OfflineMessageEvent
   | ErrorEvent;

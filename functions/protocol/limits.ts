@@ -15,4 +15,7 @@ export const LIMITS = {
   customValue: 256,
   typingPreview: 200,
   note: 2000,
+  /** An offline message (leave-message) and an operator's e-mail reply to one. */
+  offlineText: 4000,
+  offlineReply: 4000,
 } as const;

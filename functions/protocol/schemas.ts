@@ -164,6 +164,25 @@ export const transcriptSchema = z.object({
   email: z.email().check(z.maxLength(LIMITS.email)),
 });
 
+/** A visitor leaves a message when nobody can chat (docs/protocol.md, "Offline messages"). */
+export const leaveMessageSchema = z.object({
+  action: z.literal('leave-message'),
+  reqId,
+  name: freeText(LIMITS.name),
+  email: z.email().check(z.maxLength(LIMITS.email)),
+  text: freeText(LIMITS.offlineText),
+  /** One of the site's departments (refused when unknown). */
+  department: z.optional(id),
+  /** Makes a retry idempotent (the widget sends one per form submission). */
+  clientMsgId: z.optional(id),
+});
+export type LeaveMessageFrame = z.infer<typeof leaveMessageSchema>;
+
+/** Body of POST /api/offline-messages/{id}/reply. */
+export const offlineReplySchema = z.object({ text: freeText(LIMITS.offlineReply) });
+/** `status` of GET /api/offline-messages. */
+export const offlineStatusSchema = z.enum(['new', 'handled']);
+
 /** Actions a visitor connection may send, and actions an operator connection may send. */
 export const VISITOR_ACTIONS = [
   'page-view',
@@ -175,6 +194,7 @@ export const VISITOR_ACTIONS = [
   'sync',
   'transcript',
   'invite-response',
+  'leave-message',
 ] as const;
 export const OPERATOR_ACTIONS = [
   'hello',

@@ -118,7 +118,9 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
   // (clientMsgId), or the same text to the same address within a few minutes.
   const id = deps.ids.next();
   const guards: { key: string; windowMs: number }[] = [
-    ...(frame.clientMsgId ? [{ key: `c:${sha(frame.clientMsgId)}`, windowMs: OFFLINE_LIMITS.clientMsgIdWindowMs }] : []),
+    ...(frame.clientMsgId
+      ? [{ key: `c:${sha(frame.clientMsgId)}`, windowMs: OFFLINE_LIMITS.clientMsgIdWindowMs }]
+      : []),
     { key: `t:${sha(`${email.toLowerCase()}\n${text}`)}`, windowMs: OFFLINE_LIMITS.duplicateWindowMs },
   ];
   const taken: string[] = [];
@@ -277,7 +279,14 @@ export async function replyToOfflineMessage(
     throw new RateLimitedError(`at most ${OFFLINE_LIMITS.repliesPerMessage} replies per message`);
   }
   const now = deps.clock.now();
-  if (!(await deps.offline.takeRate(`offline-reply#${op.operatorId}`, OFFLINE_LIMITS.repliesPerOperatorPerHour, HOUR, now))) {
+  if (
+    !(await deps.offline.takeRate(
+      `offline-reply#${op.operatorId}`,
+      OFFLINE_LIMITS.repliesPerOperatorPerHour,
+      HOUR,
+      now,
+    ))
+  ) {
     throw new RateLimitedError('too many replies; please try again later');
   }
   const reply = { id: deps.ids.next(), text: text.trim(), by: refOf(op), at: now };
@@ -370,15 +379,24 @@ export async function mailOfflineMessage(
   return { sent };
 }
 
-export function renderOfflineReply(m: OfflineMessageRecord, reply: { text: string; by: OperatorRef }, siteName: string) {
+export function renderOfflineReply(
+  m: OfflineMessageRecord,
+  reply: { text: string; by: OperatorRef },
+  siteName: string,
+) {
   const subject = `Re: your message to ${siteName}`;
   const quoted = m.text
     .split('\n')
     .map((l) => `> ${l}`)
     .join('\n');
-  const text = [reply.text, '', `— ${reply.by.name}, ${siteName}`, '', `${m.name} wrote on ${stamp(m.createdAt)} UTC:`, quoted].join(
-    '\n',
-  );
+  const text = [
+    reply.text,
+    '',
+    `— ${reply.by.name}, ${siteName}`,
+    '',
+    `${m.name} wrote on ${stamp(m.createdAt)} UTC:`,
+    quoted,
+  ].join('\n');
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#111827"><div style="white-space:pre-wrap">${escapeHtml(
     reply.text,
   )}</div><p>— ${escapeHtml(reply.by.name)}, ${escapeHtml(siteName)}</p><blockquote style="white-space:pre-wrap;color:#6b7280;border-left:3px solid #d1d5db;margin:0;padding:4px 12px">${escapeHtml(

@@ -22,8 +22,8 @@ import { visitorDetails } from '../core/visitors.js';
 import { autoInvitationRulesSchema, cannedSchema, preferencesSchema, settingsSchema } from '../protocol/schemas.js';
 import { adminRoute } from './admin-routes.js';
 import { loadDeps } from './deps.js';
-import { offlineRoute } from './offline-routes.js';
 import { observed } from './middleware.js';
+import { offlineRoute } from './offline-routes.js';
 
 const SITE_ID = process.env.SITE_ID || 'demo';
 

@@ -35,7 +35,8 @@ export async function offlineRoute(
       return { status: 200, body: await markOfflineHandled(deps, op, id) };
     case 'POST /api/offline-messages/{messageId}/reply': {
       const { text } = parseJson(event.body, offlineReplySchema);
-      const events = deps.events ?? (publisher ??= createEventPublisher());
+      publisher ??= createEventPublisher();
+      const events = deps.events ?? publisher;
       return { status: 200, body: await replyToOfflineMessage({ ...deps, events }, op, id, text) };
     }
   }

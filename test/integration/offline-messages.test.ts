@@ -138,12 +138,15 @@ describe('leaving a message', () => {
     expect(stored).toMatchObject({ status: 'new', name: 'Mia Visitor', department: 'sales', siteId: stack.siteId });
 
     // Consoles that may see it get the frame (admin, sales); billing's does not.
-    const framed = (s: Session) => s.ws.next((f) => f.type === 'offline-message' && (f.message as OfflineMessage).id === id);
+    const framed = (s: Session) =>
+      s.ws.next((f) => f.type === 'offline-message' && (f.message as OfflineMessage).id === id);
     const [toDana, toSam] = await Promise.all([framed(dana), framed(sam)]);
     expect(toSam).toMatchObject({ message: { text: 'Do you ship <b>lamps</b> to Kraków?', status: 'new' } });
     expect(toDana.newCount).toBeGreaterThanOrEqual(1);
     await bob.ws.collect(300);
-    expect(bob.ws.frames.some((f) => f.type === 'offline-message' && (f.message as OfflineMessage).id === id)).toBe(false);
+    expect(bob.ws.frames.some((f) => f.type === 'offline-message' && (f.message as OfflineMessage).id === id)).toBe(
+      false,
+    );
 
     // Mailed to sales (Sam) with the visitor as Reply-To; nothing to the visitor's address.
     const mail = await waitFor('the operator mail', async () =>
@@ -181,7 +184,9 @@ describe('leaving a message', () => {
     expect(again.body.handledAt).toBe(handled.body.handledAt);
 
     const lists = await Promise.all(
-      ['new', 'handled'].map((s) => api<OfflineMessagePage>(stack, sam.idToken, 'GET', `/api/offline-messages?status=${s}`)),
+      ['new', 'handled'].map((s) =>
+        api<OfflineMessagePage>(stack, sam.idToken, 'GET', `/api/offline-messages?status=${s}`),
+      ),
     );
     expect(lists[0]!.body.messages.map((m) => m.id)).not.toContain(id);
     expect(lists[1]!.body.messages.find((m) => m.id === id)).toMatchObject({ handledBy: { name: SAM.name } });
@@ -311,7 +316,9 @@ describe('when to offer the form', () => {
     expect(chat.offerMessageInMs).toBeGreaterThan(0);
     expect(chat.offerMessageInMs).toBeLessThanOrEqual(settings.queueTimeoutMs);
     // The operators' copy of the chat carries no such hint.
-    const opCopy = await dana.ws.next((f) => f.type === 'chat-update' && (f.chat as { chatId: string }).chatId === chat.chatId);
+    const opCopy = await dana.ws.next(
+      (f) => f.type === 'chat-update' && (f.chat as { chatId: string }).chatId === chat.chatId,
+    );
     expect((opCopy.chat as Record<string, unknown>).offerMessageInMs).toBeUndefined();
     await page.ws.request({ action: 'end-chat', chatId: chat.chatId });
     await page.ws.close();

@@ -173,7 +173,10 @@ const frame = (extra: Record<string, unknown> = {}) =>
 
 describe('leave-message validation', () => {
   it('accepts a name, an e-mail and a message, and refuses what is malformed or too long', () => {
-    expect(leaveMessageSchema.safeParse({ action: 'leave-message', name: 'Mia', email: 'mia@example.com', text: 'Hi' }).success).toBe(true);
+    expect(
+      leaveMessageSchema.safeParse({ action: 'leave-message', name: 'Mia', email: 'mia@example.com', text: 'Hi' })
+        .success,
+    ).toBe(true);
     const bad = [
       { name: 'Mia', email: 'not-an-address', text: 'Hi' },
       { name: 'Mia', email: 'mia@example.com', text: '   ' },
@@ -185,7 +188,8 @@ describe('leave-message validation', () => {
       { name: 'Mia', text: 'Hi' },
       { name: 'Mia', email: `${'a'.repeat(250)}@example.com`, text: 'Hi' },
     ];
-    for (const b of bad) expect(leaveMessageSchema.safeParse({ action: 'leave-message', ...b }).success, JSON.stringify(b)).toBe(false);
+    for (const b of bad)
+      expect(leaveMessageSchema.safeParse({ action: 'leave-message', ...b }).success, JSON.stringify(b)).toBe(false);
   });
 });
 
@@ -194,7 +198,13 @@ describe('leaveMessage', () => {
     const h = harness();
     await leaveMessage(h.deps, visitor(), frame());
     const [stored] = [...h.offline.items.values()];
-    expect(stored).toMatchObject({ name: 'Mia', email: 'mia@example.com', status: 'new', siteId: 'demo', visitorId: 'V1' });
+    expect(stored).toMatchObject({
+      name: 'Mia',
+      email: 'mia@example.com',
+      status: 'new',
+      siteId: 'demo',
+      visitorId: 'V1',
+    });
     expect(h.published).toEqual([{ type: OFFLINE_RECEIVED, detail: { siteId: 'demo', messageId: stored!.id } }]);
     expect(h.sent.find((s) => s.to.includes('conn-v'))?.frame).toEqual({
       type: 'ack',
@@ -336,7 +346,9 @@ describe('who may see and handle offline messages', () => {
       RateLimitedError,
     );
     expect(h.offline.items.get(id)?.replies).toHaveLength(OFFLINE_LIMITS.repliesPerMessage);
-    expect(h.published.filter((p) => p.type === 'offline-message.reply')).toHaveLength(OFFLINE_LIMITS.repliesPerMessage);
+    expect(h.published.filter((p) => p.type === 'offline-message.reply')).toHaveLength(
+      OFFLINE_LIMITS.repliesPerMessage,
+    );
   });
 });
 

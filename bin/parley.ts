@@ -10,6 +10,7 @@
  * - parley:wsAccessLogs                'true' to write WebSocket access logs (needs the account's
  *                                      API Gateway CloudWatch role)
  * - parley:originRequestHeaderQuota    raise with the CloudFront quota to forward more /ws headers
+ * - parley:alarmEmail                 an address the alarm topic notifies (confirm the mail SNS sends)
  * - parley:nag                         'true' to run the cdk-nag AwsSolutions checks (a finding
  *                                      that is not acknowledged in lib/ fails the synth)
  */
@@ -33,6 +34,7 @@ new ParleyStack(app, 'Parley', {
   tableDeletionProtection: context('parley:tableDeletionProtection') !== 'false',
   wsAccessLogs: context('parley:wsAccessLogs') === 'true',
   ...(quota ? { originRequestHeaderQuota: Number(quota) } : {}),
+  ...(context('parley:alarmEmail') ? { alarmEmail: context('parley:alarmEmail') } : {}),
 });
 
 if (context('parley:nag') === 'true') {

@@ -4,11 +4,12 @@ import type { Construct } from 'constructs';
 import { ParleyAuth } from './auth.js';
 import { ParleyData } from './data.js';
 import { ParleyEventHandlers } from './event-handlers.js';
-import type { ParleyFunction } from './function.js';
+import { ParleyFunction } from './function.js';
 import { ParleyHosting } from './hosting.js';
 import { ParleyHttpApi } from './http-api.js';
 import { ParleyMail } from './mail.js';
 import { acknowledge } from './nag.js';
+import { ParleyObservability } from './observability.js';
 import { RealtimeApi } from './realtime-api.js';
 import { ScheduleTargets } from './schedule-targets.js';
 import { ParleyScheduling } from './scheduling.js';
@@ -29,6 +30,8 @@ export interface ParleyStackProps extends StackProps {
   readonly distDir?: string;
   /** Folder of the Lambda handler files. @default <repo>/functions/handlers */
   readonly handlersDir?: string;
+  /** An address the alarm topic notifies (context `parley:alarmEmail`). @default none */
+  readonly alarmEmail?: string;
 }
 
 /** Parley in one stack: data and its stream, auth, the two APIs, hosting, scheduling, events and mail. */
@@ -44,6 +47,7 @@ export class ParleyStack extends Stack {
   readonly scheduleTargets: ScheduleTargets;
   readonly visitorStream: VisitorStream;
   readonly visitorTokenSecret: secretsmanager.Secret;
+  readonly observability: ParleyObservability;
 
   constructor(scope: Construct, id: string, props: ParleyStackProps) {
     super(scope, id, {
@@ -89,7 +93,7 @@ export class ParleyStack extends Stack {
     this.scheduling = new ParleyScheduling(this, 'Scheduling');
     this.mail = new ParleyMail(this, 'Mail', { mailFrom: props.mailFrom });
 
-    // EVENT_RULES: domain events on the bus → their functions (mail records what it sent).
+    // EVENT_RULES: domain events on the bus → their functions (mail reads the table only).
     this.eventHandlers = new ParleyEventHandlers(this, 'Events', {
       bus: this.scheduling.bus,
       data: this.data,
@@ -107,15 +111,11 @@ export class ParleyStack extends Stack {
     // Who publishes, schedules and mails (each grant names its one resource):
     // - `transcript` asks for a transcript by putting transcript.requested on the bus;
     this.scheduling.grantPutEvents(this.wsRoute('transcript'));
-    // - `leave-message` announces a stored offline message (offline-message.received), and the
-    //   HTTP API an operator's reply to one (offline-message.reply), both for the mail function;
-    this.scheduling.grantPutEvents(this.wsRoute('leave-message'));
-    this.scheduling.grantPutEvents(this.httpApi.handler);
     // - `$disconnect` starts an operator's grace period as a one-time schedule of operator-presence;
     this.scheduling.grantScheduling(this.wsRoute('$disconnect'));
     // - `page-view` schedules a qualifying visitor's automatic invitation (auto-invite).
     this.scheduling.grantScheduling(this.wsRoute('page-view'));
-    // - the mail function sends transcripts, offline messages and replies from the Parley sender.
+    // - the mail function sends the transcript from the Parley sender.
     this.mail.grantSend(this.eventHandlers.functionOf('mail'));
 
     this.hosting = new ParleyHosting(this, 'Hosting', {
@@ -125,6 +125,18 @@ export class ParleyStack extends Stack {
       siteId: props.siteId,
       distDir: props.distDir,
       maxForwardedHeaders: props.originRequestHeaderQuota,
+    });
+
+    // Last, so that it sees every function of the stack.
+    this.observability = new ParleyObservability(this, 'Observability', {
+      siteId: props.siteId,
+      functions: this.node.findAll().filter((c): c is ParleyFunction => c instanceof ParleyFunction),
+      table: this.data.table,
+      indexNames: this.data.indexNames,
+      webSocketApiId: this.realtime.api.apiId,
+      webSocketStage: this.realtime.stage.stageName,
+      deadLetterQueues: [this.eventHandlers.deadLetterQueue],
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
 
     const domain = this.hosting.distribution.distributionDomainName;

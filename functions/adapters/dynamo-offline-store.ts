@@ -104,20 +104,26 @@ export function createDynamoOfflineStore(db: DynamoDBDocumentClient, TableName: 
       const { mailedTo, replies, ...rest } = m;
       void mailedTo;
       void replies;
-      await db.send(
-        new PutCommand({
-          TableName,
-          Item: {
-            ...offlineKeys.message(m.id),
-            gsi1pk: offlineKeys.siteIndex(m.siteId, m.status),
-            gsi1sk: `${pad(m.createdAt)}#${m.id}`,
-            ...rest,
-            replies: {},
-            replyCount: 0,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      try {
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...offlineKeys.message(m.id),
+              gsi1pk: offlineKeys.siteIndex(m.siteId, m.status),
+              gsi1sk: `${pad(m.createdAt)}#${m.id}`,
+              ...rest,
+              replies: {},
+              replyCount: 0,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
     },
 
     async getOfflineMessage(id) {

@@ -29,7 +29,7 @@ const HOUR = 60 * 60_000;
 /** How many messages one visitor, one address (IP) and one site may leave per hour. */
 export const OFFLINE_LIMITS = {
   perVisitorPerHour: 3,
-  perIpPerHour: 10,
+  perIpPerHour: 30,
   perSitePerHour: 500,
   /** Identical text from the same visitor within this window is the same message. */
   duplicateWindowMs: 10 * 60_000,
@@ -116,7 +116,7 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
 
   // Duplicates first (a retry must not use up the visitor's allowance): the same submission
   // (clientMsgId), or the same text to the same address within a few minutes.
-  const id = deps.ids.next();
+  let id = deps.ids.next();
   const guards: { key: string; windowMs: number }[] = [
     ...(frame.clientMsgId
       ? [{ key: `c:${sha(frame.clientMsgId)}`, windowMs: OFFLINE_LIMITS.clientMsgIdWindowMs }]
@@ -128,9 +128,15 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
   for (const g of guards) {
     const claim = await deps.offline.claimOfflineDedupe(identity.visitorId, g.key, id, now, g.windowMs);
     if (!claim.claimed) {
-      await release();
-      await ack(deps, caller, claim.messageId);
-      return;
+      if (await deps.offline.getOfflineMessage(claim.messageId)) {
+        await release();
+        await ack(deps, caller, claim.messageId);
+        return;
+      }
+      // Claimed by an attempt that has not stored its message (still running, or it died between
+      // the two writes): carry on under its id, so the two end as one stored message.
+      id = claim.messageId;
+      continue;
     }
     taken.push(g.key);
   }
@@ -162,12 +168,15 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
     replies: [],
     mailedTo: [],
   };
+  let stored: boolean;
   try {
-    await deps.offline.putOfflineMessage(record);
+    stored = await deps.offline.putOfflineMessage(record);
   } catch (err) {
     await release().catch(() => undefined);
     throw err;
   }
+  // Its twin stored it first: the same message.
+  if (!stored) return ack(deps, caller, id);
   // Stored: from here on nothing is lost. The mail goes out asynchronously (retried, DLQ).
   // A failed publish leaves the message listed (mailedAt absent) rather than failing the visitor.
   await deps.events?.publish(OFFLINE_RECEIVED, { siteId: identity.siteId, messageId: id }).catch(() => undefined);

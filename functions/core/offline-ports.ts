@@ -22,8 +22,8 @@ export interface OfflinePageQuery {
 }
 
 export interface OfflineStore {
-  /** Writes a new message (refuses to overwrite one with the same id). */
-  putOfflineMessage(message: OfflineMessageRecord): Promise<void>;
+  /** Writes a new message; false (nothing written) when one with this id exists. */
+  putOfflineMessage(message: OfflineMessageRecord): Promise<boolean>;
   getOfflineMessage(id: string): Promise<OfflineMessageRecord | undefined>;
   /** Newest first. A cursor that is not this site's and status's is refused (BadRequestError). */
   listOfflineMessages(query: OfflinePageQuery): Promise<{ messages: OfflineMessageRecord[]; next?: string }>;

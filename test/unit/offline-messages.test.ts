@@ -49,8 +49,9 @@ function memoryOfflineStore(): OfflineStore & { items: Map<string, OfflineMessag
   return {
     items,
     async putOfflineMessage(m) {
-      if (items.has(m.id)) throw new Error('exists');
+      if (items.has(m.id)) return false;
       items.set(m.id, clone(m));
+      return true;
     },
     async getOfflineMessage(id) {
       const m = items.get(id);
@@ -239,6 +240,21 @@ describe('leaveMessage', () => {
     h.tick(OFFLINE_LIMITS.duplicateWindowMs + 1);
     await leaveMessage(h.deps, visitor(), frame());
     expect(h.offline.items.size).toBe(2);
+  });
+
+  it('stores a retry whose first attempt died after claiming the duplicate guard, and twins only once', async () => {
+    const h = harness();
+    const f = frame({ clientMsgId: 'form-ghost' });
+    // The first attempt claimed the guards and died before storing: nothing under its id.
+    await leaveMessage(h.deps, visitor(), f);
+    const firstId = [...h.offline.items.keys()][0]!;
+    h.offline.items.clear();
+    await leaveMessage(h.deps, visitor(), f);
+    expect([...h.offline.items.keys()]).toEqual([firstId]);
+    // Two identical submissions at once end as one stored message with one id.
+    const g = frame({ clientMsgId: 'form-twins', text: 'twins' });
+    await Promise.all([leaveMessage(h.deps, visitor('V2'), g), leaveMessage(h.deps, visitor('V2'), g)]);
+    expect([...h.offline.items.values()].filter((m) => m.text === 'twins')).toHaveLength(1);
   });
 
   it(`lets one visitor leave ${OFFLINE_LIMITS.perVisitorPerHour} messages an hour, and the next after the hour`, async () => {

@@ -93,7 +93,7 @@ export class ParleyStack extends Stack {
     this.scheduling = new ParleyScheduling(this, 'Scheduling');
     this.mail = new ParleyMail(this, 'Mail', { mailFrom: props.mailFrom });
 
-    // EVENT_RULES: domain events on the bus → their functions (mail reads the table only).
+    // EVENT_RULES: domain events on the bus → their functions (mail records what it sent).
     this.eventHandlers = new ParleyEventHandlers(this, 'Events', {
       bus: this.scheduling.bus,
       data: this.data,
@@ -111,11 +111,15 @@ export class ParleyStack extends Stack {
     // Who publishes, schedules and mails (each grant names its one resource):
     // - `transcript` asks for a transcript by putting transcript.requested on the bus;
     this.scheduling.grantPutEvents(this.wsRoute('transcript'));
+    // - `leave-message` announces a stored offline message (offline-message.received), and the
+    //   HTTP API an operator's reply to one (offline-message.reply), both for the mail function;
+    this.scheduling.grantPutEvents(this.wsRoute('leave-message'));
+    this.scheduling.grantPutEvents(this.httpApi.handler);
     // - `$disconnect` starts an operator's grace period as a one-time schedule of operator-presence;
     this.scheduling.grantScheduling(this.wsRoute('$disconnect'));
     // - `page-view` schedules a qualifying visitor's automatic invitation (auto-invite).
     this.scheduling.grantScheduling(this.wsRoute('page-view'));
-    // - the mail function sends the transcript from the Parley sender.
+    // - the mail function sends transcripts, offline messages and replies from the Parley sender.
     this.mail.grantSend(this.eventHandlers.functionOf('mail'));
 
     this.hosting = new ParleyHosting(this, 'Hosting', {

@@ -19,6 +19,7 @@ import { deliver } from './delivery.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from './errors.js';
 import type { OfflineMessageRecord, OfflineStore } from './offline-ports.js';
 import type { Deps } from './ports.js';
+import { telemetryOf } from './telemetry.js';
 import { escapeHtml, type Mailer } from './transcripts.js';
 import type { ChatRecord, OperatorRecord, SiteSettings } from './types.js';
 
@@ -177,6 +178,7 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
   }
   // Its twin stored it first: the same message.
   if (!stored) return ack(deps, caller, id);
+  telemetryOf(deps).count('OfflineMessages', identity.siteId);
   // Stored: from here on nothing is lost. The mail goes out asynchronously (retried, DLQ).
   // A failed publish leaves the message listed (mailedAt absent) rather than failing the visitor.
   await deps.events?.publish(OFFLINE_RECEIVED, { siteId: identity.siteId, messageId: id }).catch(() => undefined);

@@ -295,6 +295,34 @@ describe('leaving a message', () => {
   });
 });
 
+describe('listing', () => {
+  it('pages newest first with a cursor, and refuses a cursor of another list and bad queries', async () => {
+    const get = (q: string) => api<OfflineMessagePage>(stack, dana.idToken, 'GET', `/api/offline-messages${q}`);
+    const whole = (await get('?status=new&limit=200')).body.messages;
+    expect(whole.length).toBeGreaterThanOrEqual(3);
+    const seen: OfflineMessage[] = [];
+    let cursor: string | undefined;
+    let firstNext: string | undefined;
+    do {
+      const page = await get(`?status=new&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.messages.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.messages);
+      cursor = page.body.next;
+      firstNext ??= cursor;
+    } while (cursor);
+    expect(seen.map((m) => m.id)).toEqual(whole.map((m) => m.id));
+    const times = seen.map((m) => m.createdAt);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+
+    expect((await get(`?status=handled&cursor=${encodeURIComponent(firstNext!)}`)).status).toBe(400);
+    expect((await get('?status=new&cursor=not-a-cursor')).status).toBe(400);
+    expect((await get('?status=open')).status).toBe(400);
+    expect((await get('?limit=0')).status).toBe(400);
+    expect((await api(stack, dana.idToken, 'POST', '/api/offline-messages/no-such-id/handled')).status).toBe(404);
+  });
+});
+
 describe('when to offer the form', () => {
   it('counts operators who are away as unavailable in the visitor’s welcome', async () => {
     const online = await visitor();

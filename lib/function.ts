@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ParleyData } from './data.js';
+import { cdkEsbuildArgs, LAMBDA_BUNDLE } from './lambda-bundling.js';
 import { acknowledge } from './nag.js';
 
 /** Repository root (the folder holding package.json), resolved from this file. */
@@ -15,12 +16,6 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** Folder holding one file per Lambda entry point. */
 export const HANDLERS_DIR = path.join(REPO_ROOT, 'functions', 'handlers');
-
-/**
- * ESM bundles still meet CommonJS dependencies that call `require` (some AWS SDK internals do);
- * this banner gives them one.
- */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface ParleyFunctionProps {
   /** Handler file name in `functions/handlers`, without extension (e.g. `page-view`). */
@@ -89,18 +84,20 @@ export class ParleyFunction extends Construct {
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
+      // No NODE_OPTIONS=--enable-source-maps: it makes Node read and parse the map at every cold
+      // start (about +20 ms measured, docs/performance.md). The .map files ship beside the bundle.
+      ...(props.environment ? { environment: { ...props.environment } } : {}),
+      // lib/lambda-bundling.ts: the same settings bin/build-handlers.ts, the bundle-size test and
+      // the benchmark use, so what is measured is what ships.
       bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        format: OutputFormat.ESM,
-        banner: ESM_REQUIRE_BANNER,
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourceMap,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+        format: LAMBDA_BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+        banner: LAMBDA_BUNDLE.banner,
+        target: LAMBDA_BUNDLE.target,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        esbuildArgs: cdkEsbuildArgs(),
         // Bundle everything, the AWS SDK v3 clients included: versions pinned by our lock file.
         externalModules: [],
         forceDockerBundling: false,

@@ -58,6 +58,8 @@ interface StreamRecord {
 }
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+/** Stream items whose last image the proxy remembers (visitors, operators, chats of a busy day). */
+const IMAGE_CACHE_SIZE = 20_000;
 
 export function matchesFilters(filters: readonly KeyFilter[], pk: string, sk: string): boolean {
   return filters.some(
@@ -153,47 +155,146 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
   }
 
   const server: Server = createServer((req, res) => void handle(req, res));
+
+  // The image of each stream item as the last write through this proxy left it (bounded, oldest
+  // dropped first): an UpdateItem asking for ALL_NEW gets its old image from here instead of a read.
+  const images = new Map<string, Av | null>();
+  const remember = (id: string, image: Av | undefined) => {
+    images.delete(id);
+    images.set(id, image ?? null);
+    if (images.size > IMAGE_CACHE_SIZE) images.delete(images.keys().next().value!);
+  };
+  // An item past its TTL may be swept by a writer that bypasses this proxy: its image is not trusted.
+  const known = (id: string): { image: Av | undefined } | undefined => {
+    if (!images.has(id)) return undefined;
+    const image = images.get(id) ?? undefined;
+    const ttl = Number(image?.ttl?.N);
+    return image && ttl && ttl <= Date.now() / 1000 ? undefined : { image };
+  };
+
+  type Forwarded = { status: number; headers: Headers; body: Buffer };
+  const forward = async (req: IncomingMessage, body: Buffer): Promise<Forwarded> => {
+    const headers: Record<string, string> = {};
+    // fetch sets the length: the proxy may have changed the body (its ReturnValues).
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    }
+    const out = await fetch(`${options.target}${req.url ?? '/'}`, {
+      method: req.method ?? 'POST',
+      headers,
+      ...(body.length ? { body: new Uint8Array(body) } : {}),
+    });
+    return { status: out.status, headers: out.headers, body: Buffer.from(await out.arrayBuffer()) };
+  };
+
+  /**
+   * A write to a stream item. The images come from the write itself wherever DynamoDB can return
+   * them, so the caller waits for one round trip, not three (read before, write, read after):
+   * - PutItem / DeleteItem: sent with ReturnValues ALL_OLD (the old image); the new image is the
+   *   request's Item (a put replaces the whole item) or nothing (a delete);
+   * - UpdateItem asking for ALL_NEW (the store's usual form): the new image is the answer, the old
+   *   one is the image this proxy last saw (read first only when it has none);
+   * - UpdateItem asking for NONE or ALL_OLD: sent with ALL_OLD, answered at once; the new image is
+   *   read after answering, still inside the item's lock, so the next write to the item waits for
+   *   it and not the caller;
+   * - anything else (UPDATED_OLD/UPDATED_NEW, never used by Parley): read before and after.
+   * Writes to one item stay serialised here, so each record's images are exact. When Parley's
+   * return value was added by the proxy, it is stripped before the answer goes back.
+   */
+  const streamWrite = (
+    req: IncomingMessage,
+    op: string,
+    input: { ReturnValues?: string; Item?: Av },
+    key: Av,
+    respond: (out: Forwarded) => void,
+  ): Promise<void> => {
+    const id = `${key.pk!.S}|${key.sk!.S}`;
+    const asked = input.ReturnValues ?? 'NONE';
+    const send = (returnValues: string) =>
+      forward(req, Buffer.from(JSON.stringify({ ...input, ReturnValues: returnValues })));
+    /** The caller's answer when the proxy asked for ALL_OLD on its behalf. */
+    const answer = (out: Forwarded): Forwarded => {
+      if (asked === 'ALL_OLD' || out.status !== 200) return out;
+      const { Attributes: _dropped, ...rest } = JSON.parse(out.body.toString() || '{}') as { Attributes?: Av };
+      const headers = new Headers(out.headers);
+      headers.delete('x-amz-crc32'); // the body changed; its checksum no longer applies
+      return { status: out.status, headers, body: Buffer.from(JSON.stringify(rest)) };
+    };
+    const attributesOf = (out: Forwarded): Av | undefined =>
+      out.status === 200 ? (JSON.parse(out.body.toString() || '{}') as { Attributes?: Av }).Attributes : undefined;
+
+    return withLock(id, async () => {
+      if ((op === 'PutItem' || op === 'DeleteItem') && (asked === 'NONE' || asked === 'ALL_OLD')) {
+        const out = await send('ALL_OLD');
+        respond(answer(out));
+        if (out.status !== 200) return;
+        const newImage = op === 'PutItem' ? input.Item : undefined;
+        emit(key, attributesOf(out), newImage);
+        remember(id, newImage);
+        return;
+      }
+      if (op === 'UpdateItem' && asked === 'ALL_NEW') {
+        const before = known(id) ?? { image: await read(key) };
+        const out = await forward(req, Buffer.from(JSON.stringify(input)));
+        respond(out);
+        if (out.status !== 200) return;
+        const after = attributesOf(out);
+        emit(key, before.image, after);
+        remember(id, after);
+        return;
+      }
+      if (op === 'UpdateItem' && (asked === 'NONE' || asked === 'ALL_OLD')) {
+        const out = await send('ALL_OLD');
+        respond(answer(out));
+        if (out.status !== 200) return;
+        const after = await read(key);
+        emit(key, attributesOf(out), after);
+        remember(id, after);
+        return;
+      }
+      const before = await read(key);
+      const out = await forward(req, Buffer.from(JSON.stringify(input)));
+      if (out.status === 200) {
+        const after = await read(key);
+        emit(key, before, after);
+        remember(id, after);
+      }
+      respond(out);
+    });
+  };
+
+  const reply = (res: ServerResponse, out: Forwarded) => {
+    const headers: Record<string, string> = {};
+    out.headers.forEach((v, k) => {
+      if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers[k] = v;
+    });
+    res.writeHead(out.status, headers);
+    res.end(out.body);
+  };
+  const failed = (res: ServerResponse, err: unknown) => {
+    // Answered already: the write went through, but its record could not be made.
+    if (res.headersSent) return console.error('[stream] record lost after a write', err);
+    res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'InternalServerError' });
+    res.end(JSON.stringify({ __type: 'InternalServerError', message: String(err) }));
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     try {
       const body = await readBody(req);
       const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      let key: Av | undefined;
       if (WRITES.has(op)) {
-        const input = JSON.parse(body.toString()) as { TableName?: string; Key?: Av; Item?: Av };
+        const input = JSON.parse(body.toString()) as { TableName?: string; Key?: Av; Item?: Av; ReturnValues?: string };
         const k = input.Key ?? (input.Item ? { pk: input.Item.pk!, sk: input.Item.sk! } : undefined);
         const pk = k?.pk?.S;
         const sk = k?.sk?.S;
         if (input.TableName === options.tableName && pk && sk && matchesFilters(options.filters, pk, sk)) {
-          key = { pk: { S: pk }, sk: { S: sk } };
+          await streamWrite(req, op, input, { pk: { S: pk }, sk: { S: sk } }, (out) => reply(res, out));
+          return;
         }
       }
-      const forward = async () => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host') headers[k] = v;
-        const out = await fetch(`${options.target}${req.url ?? '/'}`, {
-          method: req.method ?? 'POST',
-          headers,
-          ...(body.length ? { body: new Uint8Array(body) } : {}),
-        });
-        return { status: out.status, headers: out.headers, body: Buffer.from(await out.arrayBuffer()) };
-      };
-      const out = key
-        ? await withLock(`${key.pk!.S}|${key.sk!.S}`, async () => {
-            const before = await read(key!);
-            const result = await forward();
-            if (result.status === 200) emit(key!, before, await read(key!));
-            return result;
-          })
-        : await forward();
-      const headers: Record<string, string> = {};
-      out.headers.forEach((v, k) => {
-        if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers[k] = v;
-      });
-      res.writeHead(out.status, headers);
-      res.end(out.body);
+      reply(res, await forward(req, body));
     } catch (err) {
-      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'InternalServerError' });
-      res.end(JSON.stringify({ __type: 'InternalServerError', message: String(err) }));
+      failed(res, err);
     }
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

@@ -137,7 +137,9 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
     setSaving(true);
     setError(undefined);
     try {
-      const result = await api.saveSettings(parsed);
+      // The widget's appearance is the embed screen's: leaving it out keeps what that screen saved.
+      const { widget: _appearance, ...consoleOnly } = parsed as ConsoleSettings & { widget?: unknown };
+      const result = await api.saveSettings(consoleOnly);
       store.setSettings(result);
       edited.current = false;
       setDraft(toDraft(result));

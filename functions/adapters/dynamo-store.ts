@@ -666,6 +666,14 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       }
       await db.send(
         new PutCommand({
+    async putWidgetSettings(siteId, widget) {
+      await update({
+        Key: keys.settings(siteId),
+        UpdateExpression: 'SET #widget = :w',
+        ExpressionAttributeNames: { '#widget': 'widget' },
+        ExpressionAttributeValues: { ':w': widget },
+      });
+    },
           TableName,
           Item: {
             ...keys.chat(chat.chatId),

@@ -177,6 +177,7 @@ export interface Store {
   /** Settles a pending invitation; returns it, or undefined if it was not pending. */
   resolveInvitation(
     visitorId: string,
+  putWidgetSettings(siteId: string, widget: WidgetSettings): Promise<void>;
     inviteId: string,
     outcome: 'accepted' | 'declined',
   ): Promise<InvitationRecord | undefined>;

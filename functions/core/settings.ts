@@ -1,14 +1,41 @@
 /** Site settings with their defaults, read through a short per-instance cache (settings change rarely). */
 import type { ConsoleSettings, WidgetSettings } from '../protocol/index.js';
+import { ForbiddenError } from './errors.js';
 import type { Clock, Store } from './ports.js';
-import type { SiteSettings } from './types.js';
+import type { OperatorRecord, SiteSettings } from './types.js';
 
-export const DEFAULT_WIDGET_SETTINGS: WidgetSettings = {
-  greeting: 'Hi! How can we help you today?',
+/** '' texts and language mean the widget's own words in the page's language. */
+export const DEFAULT_WIDGET_SETTINGS: Required<WidgetSettings> = {
+  greeting: '',
   color: '#2563eb',
+  textColor: '#ffffff',
+  buttonText: '',
   position: 'right',
-  lang: 'en',
+  vertical: 'bottom',
+  lang: '',
 };
+
+/** What GET and PUT /api/settings answer: the console settings and the widget's appearance. */
+export type SettingsView = ConsoleSettings & { widget: WidgetSettings };
+
+export async function settingsView(deps: { store: Store; clock: Clock }, siteId: string): Promise<SettingsView> {
+  const s = await siteSettings(deps, siteId);
+  return { ...s.console, widget: s.widget };
+}
+
+/** PUT /api/settings: admins only; the widget's appearance only when the body carries it. */
+export async function updateSettings(
+  deps: { store: Store; clock: Clock },
+  op: Pick<OperatorRecord, 'role' | 'siteId'>,
+  body: ConsoleSettings & { widget?: WidgetSettings },
+): Promise<SettingsView> {
+  if (op.role !== 'admin') throw new ForbiddenError('only admins change settings');
+  const { widget, ...console } = body;
+  await deps.store.putConsoleSettings(op.siteId, console);
+  if (widget) await deps.store.putWidgetSettings(op.siteId, widget);
+  forgetSiteSettings(op.siteId);
+  return settingsView(deps, op.siteId);
+}
 
 export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
   maxChatsPerOperator: 3,

@@ -12,11 +12,10 @@ import {
   issueTicket,
   type OperatorClaims,
   operatorFromClaims,
-  updateConsoleSettings,
   updatePreferences,
 } from '../core/operators.js';
 import { reportRange, siteReport } from '../core/reports.js';
-import { forgetSiteSettings, siteSettings } from '../core/settings.js';
+import { forgetSiteSettings, settingsView, siteSettings, updateSettings } from '../core/settings.js';
 import { operatorProfile } from '../core/views.js';
 import { visitorDetails } from '../core/visitors.js';
 import { autoInvitationRulesSchema, cannedSchema, preferencesSchema, settingsSchema } from '../protocol/schemas.js';
@@ -122,9 +121,9 @@ export const handler = observed(
         forgetSiteSettings(op.siteId);
         return json(200, rules);
       }
-      if (route === 'GET /api/settings') return json(200, (await siteSettings(deps, op.siteId)).console);
+      if (route === 'GET /api/settings') return json(200, await settingsView(deps, op.siteId));
       if (route === 'PUT /api/settings') {
-        return json(200, await updateConsoleSettings(deps, op, parseJson(event.body, settingsSchema)));
+        return json(200, await updateSettings(deps, op, parseJson(event.body, settingsSchema)));
       }
       const offline = await offlineRoute(deps, op, event, parseJson);
       if (offline) return json(offline.status, offline.body);

@@ -277,10 +277,21 @@ export interface CannedMessage {
   shortcut?: string;
 }
 
+/** The widget's appearance, applied by the loader at run time (a change needs no new snippet). */
 export interface WidgetSettings {
+  /** Shown above the pre-chat form ('' = the language's own greeting). */
   greeting: string;
+  /** Button and header colour, #rrggbb. */
   color: string;
+  /** Text and icons on that colour, #rrggbb (default white). */
+  textColor?: string;
+  /** The button's text while operators are online ('' = the language's "Live Help"). */
+  buttonText?: string;
+  /** The side of the page's corner the button sits in. */
   position: 'right' | 'left';
+  /** Bottom (default) or top corner. */
+  vertical?: 'bottom' | 'top';
+  /** A WIDGET_LANGUAGES code, or '' for the page's language (data-lang, <html lang>, the browser's). */
   lang: string;
 }
 

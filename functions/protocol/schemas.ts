@@ -248,8 +248,35 @@ export const cannedSchema = z.object({
   shortcut: z.optional(z.string().check(z.regex(/^[a-z0-9-]{1,20}$/, 'letters, digits and dashes, at most 20'))),
 });
 
+/** Languages the widget has labels for (widget/i18n.ts); '' follows the page. */
+export const WIDGET_LANGUAGES = ['en', 'pl'] as const;
+const hexColor = z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb'));
+/** May be empty; no control characters (a newline only where `lines`). */
+const label = (max: number, lines = false) =>
+  z.string().check(
+    z.maxLength(max),
+    z.refine(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      (s) => !(lines ? /[\u0000-\u0009\u000b-\u001f\u007f]/ : /[\u0000-\u001f\u007f]/).test(s),
+      'control characters are not allowed',
+    ),
+  );
+
+/** The widget's appearance (part of PUT /api/settings). */
+export const widgetSettingsSchema = z.object({
+  greeting: label(300, true),
+  color: hexColor,
+  textColor: hexColor,
+  buttonText: label(40),
+  position: z.enum(['right', 'left']),
+  vertical: z.enum(['bottom', 'top']),
+  lang: z.enum(['', ...WIDGET_LANGUAGES]),
+});
+
 /** Body of PUT /api/settings (admins). */
 export const settingsSchema = z.object({
+  /** Omitted: the widget's appearance stays as it is. */
+  widget: z.optional(widgetSettingsSchema),
   maxChatsPerOperator: z.int().check(z.minimum(1), z.maximum(50)),
   dropAssignmentOnEnd: z.boolean(),
   queueTimeoutMs: z.int().check(z.minimum(10_000), z.maximum(60 * 60_000)),

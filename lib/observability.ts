@@ -176,7 +176,7 @@ export class ParleyObservability extends Construct {
           new cloudwatch.TextWidget({
             markdown:
               `# Parley — site \`${props.siteId}\`\nChats, delivery and the AWS services under them. ` +
-              'Logs: CloudWatch Logs Insights on the `/aws/lambda/…` groups, e.g. `filter chatId = "…"` ' +
+              'Logs: CloudWatch Logs Insights on the stack\'s log groups, e.g. `filter chatId = "…"` ' +
               '(docs/operations.md).',
             width: 24,
             height: 2,

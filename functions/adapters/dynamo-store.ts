@@ -637,6 +637,14 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         ExpressionAttributeValues: { ':c': settings },
       });
     },
+    async putWidgetSettings(siteId, widget) {
+      await update({
+        Key: keys.settings(siteId),
+        UpdateExpression: 'SET #widget = :w',
+        ExpressionAttributeNames: { '#widget': 'widget' },
+        ExpressionAttributeValues: { ':w': widget },
+      });
+    },
 
     async createChat(chat) {
       // The visitor's open-chat pointer is the lock: one open chat per visitor.
@@ -666,14 +674,6 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       }
       await db.send(
         new PutCommand({
-    async putWidgetSettings(siteId, widget) {
-      await update({
-        Key: keys.settings(siteId),
-        UpdateExpression: 'SET #widget = :w',
-        ExpressionAttributeNames: { '#widget': 'widget' },
-        ExpressionAttributeValues: { ':w': widget },
-      });
-    },
           TableName,
           Item: {
             ...keys.chat(chat.chatId),

@@ -167,6 +167,7 @@ export interface Store {
     autoInvitations?: AutoInvitationRule[];
   }>;
   putConsoleSettings(siteId: string, settings: ConsoleSettings): Promise<void>;
+  putWidgetSettings(siteId: string, widget: WidgetSettings): Promise<void>;
   putAutoInvitations(siteId: string, rules: AutoInvitationRule[]): Promise<void>;
 
   /**
@@ -177,7 +178,6 @@ export interface Store {
   /** Settles a pending invitation; returns it, or undefined if it was not pending. */
   resolveInvitation(
     visitorId: string,
-  putWidgetSettings(siteId: string, widget: WidgetSettings): Promise<void>;
     inviteId: string,
     outcome: 'accepted' | 'declined',
   ): Promise<InvitationRecord | undefined>;

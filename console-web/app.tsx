@@ -9,6 +9,7 @@ import { AuthSession, type Tokens, tokenStore } from './auth.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { OperatorConnection } from './connection.js';
 import { closeNotification, showNotification } from './notify.js';
+import { OfflineInbox } from './offline-inbox.js';
 import { chime, doorbell, unlockAudio } from './sound.js';
 import { ConsoleStore } from './store.js';
 import { SignIn } from './ui/SignIn.js';
@@ -47,10 +48,11 @@ function Session({
   tokens: Tokens;
   onSignOut: (why?: string) => void;
 }) {
-  const { store, conn, auth, api } = useMemo(() => {
+  const { store, conn, auth, api, inbox } = useMemo(() => {
     let conn: OperatorConnection | undefined;
     const auth = new AuthSession(cfg, tokens, () => onSignOut('Your session has expired. Please sign in again.'));
     const api = new Api(cfg.apiBase, (force) => auth.idToken(force));
+    const inbox = new OfflineInbox(api);
     const store = new ConsoleStore({
       send: (f) => conn?.send(f),
       ring: doorbell,
@@ -68,11 +70,14 @@ function Session({
     });
     conn = new OperatorConnection(cfg, {
       idToken: (force) => auth.idToken(force),
-      onEvent: (e) => store.handle(e),
+      onEvent: (e) => {
+        store.handle(e);
+        inbox.handle(e);
+      },
       onState: (s) => store.setConnection(s),
       onAuthFailed: () => onSignOut('Your session has expired. Please sign in again.'),
     });
-    return { store, conn, auth, api };
+    return { store, conn, auth, api, inbox };
   }, [cfg, tokens, onSignOut]);
 
   useEffect(() => {
@@ -109,6 +114,8 @@ function Session({
     <Workspace
       store={store}
       api={api}
+      inbox={inbox}
+      siteId={cfg.siteId}
       email={auth.email}
       onSignOut={() => {
         auth.signOut();

@@ -276,7 +276,7 @@ export class LocalGateway {
       if (path.startsWith('/console/'))
         return this.serveStatic(res, join(this.opts.root, 'dist', 'console'), path.slice(9), true);
       if (path.startsWith('/widget/'))
-        return this.serveStatic(res, join(this.opts.root, 'dist', 'widget'), path.slice(8));
+        return this.serveStatic(res, join(this.opts.root, 'dist', 'widget'), path.slice(8), false, true);
       return this.serveStatic(res, join(this.opts.root, 'local', 'site'), path);
     } catch (err) {
       console.error('[gateway] request failed', err);
@@ -285,7 +285,7 @@ export class LocalGateway {
     }
   }
 
-  private serveStatic(res: ServerResponse, base: string, rel: string, console = false) {
+  private serveStatic(res: ServerResponse, base: string, rel: string, console = false, cors = false) {
     const safe = normalize(decodeURIComponent(rel)).replace(/^([/\\])+/, '');
     let file = resolve(base, safe);
     if (!file.startsWith(resolve(base) + sep) && file !== resolve(base)) {
@@ -309,6 +309,8 @@ export class LocalGateway {
         "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
       headers['referrer-policy'] = 'same-origin';
     }
+    // Like CloudFront's /widget/* behaviour: other sites embed it, and chat.js is a CORS module import.
+    if (cors) headers['access-control-allow-origin'] = '*';
     res.writeHead(200, headers);
     createReadStream(file).pipe(res);
   }

@@ -10,8 +10,10 @@ import css from './chat.css';
 import { queueWait, VisitorChat } from './chat-controller.js';
 import type { TextPart } from './core/links.js';
 import type { PendingMessage } from './core/thread.js';
-import type { ChatHost, ChatWindow } from './host.js';
-import type { Labels } from './i18n.js';
+import type { ChatHost, ChatWindow, LoaderHost } from './host.js';
+import { type Labels, pickLabels } from './i18n.js';
+import { LeaveMessage } from './leave-message.js';
+import { OfflineForm, useLeaveMessage } from './offline-form.js';
 
 /**
  * Links in messages: linkifyjs is most of its weight in its list of top-level domains, so it comes
@@ -75,14 +77,18 @@ const clock = (ms: number) => {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
 
-export function mount(host: ChatHost): ChatWindow {
-  const style = document.createElement('style');
-  style.textContent = css;
-  host.root.append(style);
+export function mount(loader: LoaderHost): ChatWindow {
+  // The loader carries only the button's words; the window's come with chat.js.
+  const host: ChatHost = Object.create(loader, { labels: { get: () => pickLabels(loader.lang) } });
+  host.addStyle(css);
   loadLinks();
   const ctl = new VisitorChat(host);
-  host.listen((e) => ctl.handle(e));
-  render(<ChatApp ctl={ctl} labels={host.labels} />, host.slot);
+  const lm = new LeaveMessage(host);
+  host.listen((e) => {
+    lm.handle(e);
+    ctl.handle(e);
+  });
+  render(<ChatApp ctl={ctl} lm={lm} labels={host.labels} />, host.slot);
   return { open: () => ctl.open() };
 }
 
@@ -94,7 +100,27 @@ const time = (at: number) => {
   }
 };
 
-function ChatApp({ ctl, labels: L }: { ctl: VisitorChat; labels: Labels }) {
+/** Tab and Shift+Tab stay inside the open window (a modal dialog for keyboard users). */
+function trapFocus(e: KeyboardEvent, win: HTMLElement | null): void {
+  if (e.key !== 'Tab' || !win) return;
+  const items = Array.prototype.filter.call(
+    win.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], [tabindex]:not([tabindex="-1"])'),
+    (el: HTMLElement) => !(el as HTMLButtonElement).disabled && el.offsetParent !== null,
+  ) as HTMLElement[];
+  if (!items.length) return;
+  const first = items[0]!;
+  const last = items[items.length - 1]!;
+  const active = (win.getRootNode() as ShadowRoot).activeElement;
+  if (e.shiftKey && (active === first || !win.contains(active))) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (active === last || !win.contains(active))) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+function ChatApp({ ctl, lm, labels: L }: { ctl: VisitorChat; lm: LeaveMessage; labels: Labels }) {
   const [, setTick] = useState(0);
   useEffect(() => {
     const bump = () => setTick((n) => n + 1);
@@ -114,6 +140,7 @@ function ChatApp({ ctl, labels: L }: { ctl: VisitorChat; labels: Labels }) {
   const online = s.operatorsOnline > 0 && !s.chatBlocked;
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') ctl.minimise();
+    else trapFocus(e, winRef.current);
   };
 
   return (
@@ -146,7 +173,7 @@ function ChatApp({ ctl, labels: L }: { ctl: VisitorChat; labels: Labels }) {
         </button>
       </header>
       {!s.connected && <div class="conn">{L.reconnecting}</div>}
-      {s.step === 'prechat' ? <PreChat ctl={ctl} L={L} /> : <ChatBody ctl={ctl} L={L} />}
+      {s.step === 'prechat' ? <PreChat ctl={ctl} lm={lm} L={L} /> : <ChatBody ctl={ctl} lm={lm} L={L} />}
       {s.notice && (
         <div class="notice" role="alert">
           {s.notice.text}
@@ -156,15 +183,28 @@ function ChatApp({ ctl, labels: L }: { ctl: VisitorChat; labels: Labels }) {
   );
 }
 
-function PreChat({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
+function PreChat({ ctl, lm, L }: { ctl: VisitorChat; lm: LeaveMessage; L: Labels }) {
   const s = ctl.state;
   const [name, setName] = useState('');
+  const [wait, setWait] = useState(false);
   if (s.chatBlocked) {
     return (
       <div class="pre">
         <div class="greet" data-testid="parley-unavailable" data-autofocus tabIndex={-1}>
           {L.chatUnavailable}
         </div>
+        <OfflineForm lm={lm} L={L} intro={null} />
+      </div>
+    );
+  }
+  // Nobody online: leaving a message comes first; a chat can still wait for the first operator.
+  if (s.operatorsOnline <= 0 && !wait) {
+    return (
+      <div class="pre">
+        <OfflineForm lm={lm} L={L} />
+        <button type="button" class="link off-wait" data-testid="parley-offline-wait" onClick={() => setWait(true)}>
+          {L.offlineWait}
+        </button>
       </div>
     );
   }
@@ -198,13 +238,31 @@ function PreChat({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
   );
 }
 
-function StatusLine({ ctl, L, mail, onMail }: { ctl: VisitorChat; L: Labels; mail: boolean; onMail: () => void }) {
+function StatusLine({
+  ctl,
+  lm,
+  L,
+  mail,
+  onMail,
+  onLeave,
+}: {
+  ctl: VisitorChat;
+  lm: LeaveMessage;
+  L: Labels;
+  mail: boolean;
+  onMail: () => void;
+  onLeave: () => void;
+}) {
+  useLeaveMessage(lm);
   const { chat, requesting } = ctl.state;
   const status = requesting || !chat ? 'requesting' : chat.status;
   const names = (chat?.operators ?? []).map((o) => o.name).filter(Boolean);
   const queued = status === 'queued' && !!chat;
   const now = useNow(queued);
-  const wait = queueWait(chat, now);
+  const waited = queueWait(chat, now);
+  // The server's hint (the site's own queue timeout) when it gave one, else the default.
+  const offerAt = lm.state.offerAt;
+  const wait = { ...waited, tooLong: offerAt === undefined ? waited.tooLong : now >= offerAt };
   return (
     <div class="status" data-testid="parley-status" data-state={status} role="status">
       <div class="status-row">
@@ -263,7 +321,10 @@ function StatusLine({ ctl, L, mail, onMail }: { ctl: VisitorChat; L: Labels; mai
       )}
       {queued && wait.tooLong && (
         <div class="too-long" data-testid="parley-queue-too-long">
-          <strong>{L.queueTooLong}</strong> {L.leaveMessageHint}
+          <strong>{L.queueTooLong}</strong> {L.leaveMessageHint}{' '}
+          <button type="button" class="link" data-testid="parley-queue-leave-message" onClick={onLeave}>
+            {L.leaveMessage}
+          </button>
         </div>
       )}
     </div>
@@ -355,11 +416,19 @@ function Pending({ p, L }: { p: PendingMessage; L: Labels }) {
   );
 }
 
-function ChatBody({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
+function ChatBody({ ctl, lm, L }: { ctl: VisitorChat; lm: LeaveMessage; L: Labels }) {
   const s = ctl.state;
   const listRef = useRef<HTMLOListElement>(null);
   const [draft, setDraft] = useState('');
   const [mail, setMail] = useState(false);
+  /** The visitor waited too long and chose to leave a message instead. */
+  const [leaving, setLeaving] = useState(false);
+  useLeaveMessage(lm);
+  const leftMessage = leaving && lm.state.phase === 'sent';
+  // The message is sent: the queued chat is no longer needed (the message queue has it).
+  useEffect(() => {
+    if (leftMessage && s.chat?.status === 'queued') ctl.end();
+  }, [leftMessage]);
   const ended = s.chat?.status === 'ended';
   const canWrite = !!s.chat && !ended;
   const pending = s.pending.filter((p) => p.chatId === s.chat?.chatId);
@@ -375,7 +444,19 @@ function ChatBody({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
 
   return (
     <>
-      <StatusLine ctl={ctl} L={L} mail={mail} onMail={() => setMail(!mail)} />
+      <StatusLine
+        ctl={ctl}
+        lm={lm}
+        L={L}
+        mail={mail}
+        onMail={() => setMail(!mail)}
+        onLeave={() => setLeaving(true)}
+      />
+      {leaving && (s.chat?.status === 'queued' || leftMessage) && (
+        <div class="off-drop">
+          <OfflineForm lm={lm} L={L} onBack={() => setLeaving(false)} />
+        </div>
+      )}
       {s.chat?.onHold && !ended && (
         <div class="hold" data-testid="parley-hold" role="status">
           <strong>{L.onHold}</strong>

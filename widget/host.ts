@@ -9,12 +9,19 @@ import type { Labels } from './i18n.js';
 /** What the loader reports besides server frames: the socket opening and closing. */
 export type HostEvent = ServerEvent | { type: 'open' } | { type: 'close' };
 
+/** What the loader gives chat.js: everything but the labels, which chat.js picks for `lang`. */
+export type LoaderHost = Omit<ChatHost, 'labels'>;
+
 export interface ChatHost {
   /** The shadow root everything renders in (chat.js adds its own <style> here). */
   readonly root: ShadowRoot;
   /** The element chat.js renders the window into. */
   readonly slot: HTMLElement;
   readonly site: string;
+  /** Adds a stylesheet to the shadow root in a way a strict Content-Security-Policy allows. */
+  addStyle(css: string): void;
+  /** The widget's language (settings, data-lang, the page's, the browser's). */
+  readonly lang: string;
   readonly labels: Labels;
   /** True while the socket is open. */
   connected(): boolean;
@@ -37,5 +44,5 @@ export interface ChatWindow {
 
 /** chat.js exports `mount`. */
 export interface ChatModule {
-  mount(host: ChatHost): ChatWindow;
+  mount(host: LoaderHost): ChatWindow;
 }

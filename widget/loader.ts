@@ -10,7 +10,7 @@
  * Custom visitor information, shown to operators (at most 20 pairs, values up to 256 characters):
  * - any other data-* attribute of the script tag, key camelCased:
  *     <script async src=".../widget/parley.js" data-site="SITE_ID" data-plan="gold" data-user-id="42"></script>
- *   gives {plan: 'gold', userId: '42'};
+ *   gives {plan: 'gold', userId: '42'} (data-site, data-lang and data-nonce are the widget's own);
  * - a tiny JS API, usable before the loader has arrived (calls are queued and replayed):
  *     <script>
  *       window.parley = window.parley || function () { (window.parley.q = window.parley.q || []).push(arguments); };
@@ -23,8 +23,10 @@ import { LIMITS } from '../functions/protocol/limits.js';
 import { backoffDelay } from './core/backoff.js';
 import type { VisitorFrame } from './core/frames.js';
 import { customFromDataset, hookHistory, mergeCustom, routeWatcher } from './core/tracking.js';
-import type { ChatHost, ChatModule, ChatWindow, HostEvent } from './host.js';
-import { type Labels, pickLabels } from './i18n.js';
+import type { ChatModule, ChatWindow, HostEvent, LoaderHost } from './host.js';
+import { launcherButton } from './button.js';
+import { BUTTON_LABELS, type ButtonLabels, pickLang } from './i18n.js';
+import { theme } from './theme.js';
 import css from './loader.css';
 
 type ParleyApi = ((command: string, arg?: unknown) => void) & { q?: ArrayLike<unknown>[] };
@@ -69,7 +71,9 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
   const listeners: ((e: HostEvent) => void)[] = [];
   let backlog: HostEvent[] = [];
   let chat: Promise<ChatWindow> | undefined;
-  let labels: Labels = pickLabels(d.documentElement.lang, navigator.language);
+  const dataLang = script.getAttribute('data-lang') || '';
+  let lang = pickLang(dataLang, d.documentElement.lang, navigator.language);
+  let labels: ButtonLabels = BUTTON_LABELS[lang]!;
   let online = 0;
   let welcomed = false;
   let autoOpened = false;
@@ -83,48 +87,48 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
   let sentUrl = '';
 
   // ---- DOM: one host element, one open shadow root, CSS inside only ----
+  // appendChild (Node) rather than append (Element): fewer methods a hostile page can break.
   const host = d.createElement('parley-widget');
-  host.style.cssText = 'all:initial';
   const root = host.attachShadow({ mode: 'open' });
+  /** Strict CSP: a constructed stylesheet needs no 'unsafe-inline'; else a <style> with the page's nonce. */
+  const nonce = script.nonce || script.getAttribute('data-nonce') || '';
+  const addStyle = (text: string) => {
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(text);
+      root.adoptedStyleSheets = root.adoptedStyleSheets.concat(sheet);
+      return;
+    } catch {
+      /* no constructable stylesheets: fall back to <style> */
+    }
+    const st = d.createElement('style');
+    if (nonce) st.setAttribute('nonce', nonce);
+    st.textContent = text;
+    root.appendChild(st);
+  };
   const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string): HTMLElementTagNameMap[K] => {
     const e = d.createElement(tag);
     if (cls) e.className = cls;
     return e;
   };
-  const style = el('style');
-  style.textContent = css;
+  addStyle(css);
   const wrap = el('div', 'pw');
-  const button = el('button', 'btn');
-  button.type = 'button';
+  const { button, label, badge } = launcherButton(d);
   button.hidden = true;
-  button.setAttribute('data-testid', 'parley-button');
-  const svgNs = 'http://www.w3.org/2000/svg';
-  const icon = d.createElementNS(svgNs, 'svg');
-  icon.setAttribute('viewBox', '0 0 24 24');
-  icon.setAttribute('aria-hidden', 'true');
-  const path = d.createElementNS(svgNs, 'path');
-  path.setAttribute(
-    'd',
-    'M12 3C6.5 3 2 6.9 2 11.7c0 2.4 1.1 4.5 2.9 6.1L4 21.4l4.4-1.8c1.1.4 2.3.6 3.6.6 5.5 0 10-3.9 10-8.6S17.5 3 12 3z',
-  );
-  icon.append(path);
-  const label = el('span');
-  const dot = el('span', 'dot');
-  const badge = el('span', 'badge');
-  badge.hidden = true;
-  button.append(icon, label, dot, badge);
   const slot = el('div');
-  wrap.append(button, slot);
-  root.append(style, wrap);
+  wrap.appendChild(button);
+  wrap.appendChild(slot);
+  root.appendChild(wrap);
 
+  let buttonText = '';
   const renderButton = () => {
     const chatting = online > 0 && !blocked;
-    label.textContent = chatting ? labels.liveHelp : labels.leaveMessage;
+    label.textContent = chatting ? buttonText || labels.liveHelp : labels.offlineButton;
     wrap.classList.toggle('off', !chatting);
     button.hidden = !welcomed || windowOpen;
   };
 
-  const attach = () => d.body.append(host);
+  const attach = () => d.body.appendChild(host);
   if (d.body) attach();
   else d.addEventListener('DOMContentLoaded', attach);
 
@@ -207,12 +211,13 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
   addEventListener('popstate', routes.poke);
   addEventListener('hashchange', routes.poke);
 
-  const chatHost: ChatHost = {
+  const chatHost: LoaderHost = {
     root,
     slot,
     site,
-    get labels() {
-      return labels;
+    addStyle,
+    get lang() {
+      return lang;
     },
     connected: () => !!ws && ws.readyState === 1,
     send,
@@ -225,6 +230,8 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
     showButton(visible) {
       windowOpen = !visible;
       renderButton();
+      // Closing the window with the keyboard: focus goes back to the button, not to the page's top.
+      if (visible && root.activeElement && slot.contains(root.activeElement)) button.focus();
     },
     setBadge(n) {
       badge.textContent = n > 0 ? String(n) : '';
@@ -254,10 +261,10 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
     }
     const cfg = w.widget;
     if (cfg) {
-      labels = pickLabels(cfg.lang, d.documentElement.lang, navigator.language);
-      if (cfg.color && typeof CSS !== 'undefined' && CSS.supports('color', cfg.color))
-        host.style.setProperty('--parley-color', cfg.color);
-      wrap.classList.toggle('left', cfg.position === 'left');
+      lang = pickLang(cfg.lang, dataLang, d.documentElement.lang, navigator.language);
+      labels = BUTTON_LABELS[lang]!;
+      theme(host, wrap, cfg);
+      buttonText = cfg.buttonText || '';
     }
     online = w.operatorsOnline;
     blocked = w.chatBlocked === true;

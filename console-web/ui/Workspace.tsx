@@ -1,13 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { OperatorStatus } from '../../functions/protocol/schemas.js';
 import type { Api } from '../api.js';
+import type { OfflineInbox } from '../offline-inbox.js';
 import { initials } from '../format.js';
 import { askNotificationPermission } from '../notify.js';
 import type { ConsoleStore } from '../store.js';
 import { ChatArea } from './ChatArea.js';
 import { ConfirmAccept } from './ConfirmAccept.js';
+import { EmbedGenerator } from './EmbedGenerator.js';
 import { useStore } from './hooks.js';
 import { IncomingDialog } from './IncomingDialog.js';
+import { MessageQueue, useInbox } from './MessageQueue.js';
 import { Reports } from './Reports.js';
 import { Settings } from './Settings.js';
 import { SidePanel } from './SidePanel.js';
@@ -15,10 +18,12 @@ import { SummaryBar } from './SummaryBar.js';
 import { VisitorInfo } from './VisitorInfo.js';
 import { VisitorsGrid } from './VisitorsGrid.js';
 
-type View = 'monitor' | 'reports' | 'settings';
-const VIEWS: { id: View; label: string }[] = [
+type View = 'monitor' | 'messages' | 'reports' | 'embed' | 'settings';
+const VIEWS: { id: View; label: string; admin?: boolean }[] = [
   { id: 'monitor', label: 'Visitors & chats' },
+  { id: 'messages', label: 'Message Queue' },
   { id: 'reports', label: 'Reports' },
+  { id: 'embed', label: 'Embed', admin: true },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -27,15 +32,20 @@ const BASE_TITLE = 'Parley Console';
 export function Workspace({
   store,
   api,
+  inbox,
+  siteId,
   email,
   onSignOut,
 }: {
   store: ConsoleStore;
   api: Api;
+  inbox: OfflineInbox;
+  siteId: string;
   email: string;
   onSignOut: () => void;
 }) {
   const s = useStore(store);
+  const offline = useInbox(inbox);
   const waiting = store.queue().length;
   const [view, setView] = useState<View>('monitor');
   const selected = s.selected && s.visitors[s.selected] ? s.selected : undefined;
@@ -53,7 +63,15 @@ export function Workspace({
 
   return (
     <div class="app">
-      <TopBar store={store} email={email} onSignOut={onSignOut} view={view} setView={setView} waiting={waiting} />
+      <TopBar
+        store={store}
+        email={email}
+        onSignOut={onSignOut}
+        view={view}
+        setView={setView}
+        waiting={waiting}
+        newMessages={offline.newCount}
+      />
       {s.connection !== 'open' && (
         <div class="banner" role="status">
           {s.me ? 'Connection lost. Reconnecting…' : 'Connecting…'}
@@ -71,6 +89,10 @@ export function Workspace({
         )}
       </div>
       {view === 'reports' && <Reports api={api} />}
+      {view === 'messages' && <MessageQueue inbox={inbox} />}
+      {view === 'embed' && s.me?.role === 'admin' && (
+        <EmbedGenerator api={api} siteId={siteId} widgetUrl={new URL('../widget/parley.js', location.href).href} />
+      )}
       {view === 'settings' && <Settings store={store} api={api} />}
       <SummaryBar
         store={store}
@@ -93,6 +115,7 @@ function TopBar({
   view,
   setView,
   waiting,
+  newMessages,
 }: {
   store: ConsoleStore;
   email: string;
@@ -100,6 +123,8 @@ function TopBar({
   view: View;
   setView: (v: View) => void;
   waiting: number;
+  /** New offline messages (the Message Queue's badge). */
+  newMessages: number;
 }) {
   const s = store.state;
   const me = s.me;
@@ -115,7 +140,7 @@ function TopBar({
         <span class="brand-sub">Console</span>
       </div>
       <nav class="nav" aria-label="Console sections">
-        {VIEWS.map((v) => (
+        {VIEWS.filter((v) => !v.admin || me?.role === 'admin').map((v) => (
           <button
             type="button"
             key={v.id}
@@ -127,6 +152,11 @@ function TopBar({
             {v.label}
             {v.id === 'monitor' && waiting > 0 && view !== 'monitor' && (
               <span class="badge badge-alert">{waiting}</span>
+            )}
+            {v.id === 'messages' && newMessages > 0 && (
+              <span class="badge badge-alert" data-testid="nav-messages-count" aria-label={`${newMessages} new`}>
+                {newMessages}
+              </span>
             )}
           </button>
         ))}

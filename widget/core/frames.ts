@@ -11,6 +11,7 @@ import type {
   HelloFrame,
   HoldFrame,
   LeaveChatFrame,
+  LeaveMessageFrame,
   NoteVisitorFrame,
   PageViewFrame,
   SetStatusFrame,
@@ -31,7 +32,8 @@ export type VisitorFrame =
   | TypingFrame
   | EndChatFrame
   | SyncFrame
-  | TranscriptFrame;
+  | TranscriptFrame
+  | LeaveMessageFrame;
 
 /** Frames an operator connection sends. */
 export type OperatorFrame =

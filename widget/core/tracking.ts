@@ -37,7 +37,7 @@ export function mergeCustom(into: CustomInfo, add: unknown): boolean {
  */
 export function customFromDataset(dataset: DOMStringMap): CustomInfo {
   const out: CustomInfo = {};
-  const { site: _site, ...rest } = dataset;
+  const { site: _site, lang: _lang, nonce: _nonce, ...rest } = dataset;
   mergeCustom(out, rest);
   return out;
 }

@@ -1,0 +1,168 @@
+/**
+ * The leave-a-message form (nobody online, chat blocked, or a long wait in the queue): name,
+ * e-mail, message and a department when there are several; inline errors tied to their fields,
+ * and a confirmation announced to screen readers.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { LIMITS } from '../functions/protocol/limits.js';
+import type { Labels } from './i18n.js';
+import type { LeaveMessage, LeaveMessageErrors } from './leave-message.js';
+
+export function useLeaveMessage(lm: LeaveMessage): void {
+  const [, setTick] = useState(0);
+  useEffect(() => lm.subscribe(() => setTick((n) => n + 1)), [lm]);
+}
+
+export function OfflineForm({
+  lm,
+  L,
+  intro,
+  onBack,
+}: {
+  lm: LeaveMessage;
+  L: Labels;
+  /** The line above the fields (null: none). */
+  intro?: string | null;
+  onBack?: () => void;
+}) {
+  useLeaveMessage(lm);
+  const s = lm.state;
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [text, setText] = useState('');
+  const [department, setDepartment] = useState('');
+  const [errors, setErrors] = useState<LeaveMessageErrors>({});
+
+  if (s.phase === 'sent') {
+    return (
+      <div class="off-form off-done" data-testid="parley-offline-sent" role="status" data-autofocus tabIndex={-1}>
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M5 12.5l4.5 4.5L19 7.5" />
+        </svg>
+        <p>{L.offlineSent(s.sentTo || '')}</p>
+        <button
+          type="button"
+          class="link"
+          onClick={() => {
+            setText('');
+            lm.again();
+          }}
+        >
+          {L.offlineAnother}
+        </button>
+      </div>
+    );
+  }
+
+  const field = (key: keyof LeaveMessageErrors) => ({
+    'aria-invalid': errors[key] ? ('true' as const) : undefined,
+    'aria-describedby': errors[key] ? `parley-off-${key}-err` : undefined,
+  });
+  const err = (key: keyof LeaveMessageErrors) =>
+    errors[key] ? (
+      <span class="off-err" id={`parley-off-${key}-err`} data-testid={`parley-offline-error-${key}`}>
+        {errors[key]}
+      </span>
+    ) : null;
+  const clear = (key: keyof LeaveMessageErrors) => errors[key] && setErrors({ ...errors, [key]: undefined });
+  const departments = s.departments;
+
+  return (
+    <form
+      class="off-form"
+      data-testid="parley-offline-form"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const found = lm.submit({ name, email, text, department });
+        setErrors(found);
+        const first = (['name', 'email', 'text'] as const).find((k) => found[k]);
+        if (first) (e.currentTarget as HTMLFormElement).querySelector<HTMLElement>(`#parley-off-${first}`)?.focus();
+      }}
+    >
+      <h3 class="off-title">{L.offlineTitle}</h3>
+      {intro !== null && <p class="note">{intro || L.offlineIntro}</p>}
+      <label for="parley-off-name">{L.offlineName}</label>
+      <input
+        id="parley-off-name"
+        data-testid="parley-offline-name"
+        type="text"
+        autocomplete="name"
+        required
+        maxLength={LIMITS.name}
+        value={name}
+        {...field('name')}
+        onInput={(e) => {
+          setName((e.currentTarget as HTMLInputElement).value);
+          clear('name');
+        }}
+      />
+      {err('name')}
+      <label for="parley-off-email">{L.offlineEmail}</label>
+      <input
+        id="parley-off-email"
+        data-testid="parley-offline-email"
+        type="email"
+        autocomplete="email"
+        required
+        maxLength={LIMITS.email}
+        placeholder={L.emailPlaceholder}
+        value={email}
+        {...field('email')}
+        onInput={(e) => {
+          setEmail((e.currentTarget as HTMLInputElement).value);
+          clear('email');
+        }}
+      />
+      {err('email')}
+      {departments.length > 1 && (
+        <>
+          <label for="parley-off-dept">{L.offlineDepartment}</label>
+          <select
+            id="parley-off-dept"
+            data-testid="parley-offline-department"
+            value={department}
+            onChange={(e) => setDepartment((e.currentTarget as HTMLSelectElement).value)}
+          >
+            <option value="">{L.offlineAnyDepartment}</option>
+            {departments.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </>
+      )}
+      <label for="parley-off-text">{L.offlineText}</label>
+      <textarea
+        id="parley-off-text"
+        data-testid="parley-offline-text"
+        rows={4}
+        required
+        maxLength={LIMITS.offlineText}
+        value={text}
+        {...field('text')}
+        onInput={(e) => {
+          setText((e.currentTarget as HTMLTextAreaElement).value);
+          clear('text');
+        }}
+      />
+      {err('text')}
+      {s.failure && (
+        <p class="off-err" role="alert" data-testid="parley-offline-failure">
+          {s.failure}
+        </p>
+      )}
+      <div class="off-actions">
+        {onBack && (
+          <button type="button" class="link" onClick={onBack}>
+            {L.offlineBack}
+          </button>
+        )}
+        <button type="submit" class="primary" data-testid="parley-offline-send" disabled={s.phase === 'sending'}>
+          {s.phase === 'sending' ? L.offlineSending : L.offlineSend}
+        </button>
+      </div>
+    </form>
+  );
+}

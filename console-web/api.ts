@@ -3,6 +3,7 @@
  * once with a refreshed token; other failures become an ApiError with the server's code and message.
  */
 import type {
+  AutoInvitationRule,
   CannedMessage,
   ChatMessage,
   ConsoleSettings,
@@ -103,5 +104,14 @@ export class Api {
 
   deleteCanned(id: string): Promise<{ deleted: boolean }> {
     return this.request('DELETE', `/canned/${encodeURIComponent(id)}`);
+  }
+
+  /** The automatic invitation rules (anyone reads them; only admins save). */
+  autoInvitations(): Promise<AutoInvitationRule[]> {
+    return this.request('GET', '/auto-invitations');
+  }
+
+  saveAutoInvitations(rules: AutoInvitationRule[]): Promise<AutoInvitationRule[]> {
+    return this.request('PUT', '/auto-invitations', rules);
   }
 }

@@ -78,6 +78,13 @@ export interface Notice {
   body: string;
 }
 
+/** What became of an invite request. */
+export interface InviteResult {
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
 /** How long a new row stays highlighted. */
 export const FRESH_MS = 4000;
 
@@ -112,6 +119,8 @@ export interface ConsoleState {
   sort?: GridSort;
   /** The visitor whose info panel is open. */
   selected?: string;
+  /** The visitor the invite dialog is open for. */
+  inviting?: string;
   /** Rows that arrived recently (visitorId → when), highlighted for FRESH_MS. */
   fresh: Record<string, number>;
   /** Notes that arrived live (visitor-note), by visitor; the info panel merges them with what it fetched. */
@@ -189,6 +198,8 @@ export class ConsoleStore {
     { visitorId: string; before: VisitorTag | undefined; after: VisitorTag | undefined }
   >();
   private toastSeq = 0;
+  /** invite requests in flight: reqId → who waits for the answer (the invite dialog). */
+  private readonly inviteReqs = new Map<string, (r: InviteResult) => void>();
 
   constructor(private readonly deps: StoreDeps) {}
 
@@ -251,6 +262,9 @@ export class ConsoleStore {
       this.syncs.reset();
       // Replies to what was in flight will not come on a new socket.
       this.reqs.clear();
+      for (const done of this.inviteReqs.values())
+        done({ ok: false, code: 'network', message: 'The connection dropped' });
+      this.inviteReqs.clear();
     }
     this.set({ connection });
   }
@@ -311,6 +325,8 @@ export class ConsoleStore {
         break;
       case 'ack':
         if (e.reqId) {
+          this.inviteReqs.get(e.reqId)?.({ ok: true });
+          this.inviteReqs.delete(e.reqId);
           this.tagReqs.delete(e.reqId);
           const req = this.reqs.get(e.reqId);
           this.reqs.delete(e.reqId);
@@ -486,6 +502,13 @@ export class ConsoleStore {
   }
 
   private onError(e: ErrorEvent): void {
+    const invited = e.reqId ? this.inviteReqs.get(e.reqId) : undefined;
+    if (invited && e.reqId) {
+      // The invite dialog shows the server's reason itself.
+      this.inviteReqs.delete(e.reqId);
+      invited({ ok: false, code: e.code, message: e.message || e.code });
+      return;
+    }
     const req = e.reqId ? this.reqs.get(e.reqId) : undefined;
     if (e.reqId) this.reqs.delete(e.reqId);
     const tagged = e.reqId ? this.tagReqs.get(e.reqId) : undefined;
@@ -882,6 +905,22 @@ export class ConsoleStore {
     const after = tag ?? undefined;
     this.tagReqs.set(reqId, { visitorId, before: v?.tag, after });
     if (v) this.set({ visitors: { ...this.state.visitors, [visitorId]: withTag(v, after) } });
+  }
+
+  openInvite(visitorId: string | undefined): void {
+    this.set({ inviting: visitorId });
+  }
+
+  /**
+   * A proactive invitation (empty text: the site's default). Resolves with the server's answer; the
+   * visitor's row shows it (and what the visitor does with it) through the usual row updates.
+   */
+  invite(visitorId: string, text: string): Promise<InviteResult> {
+    const body = text.trim().slice(0, LIMITS.chatText);
+    const reqId = this.deps.send({ action: 'invite', visitorId, ...(body ? { text: body } : {}) });
+    if (!reqId)
+      return Promise.resolve({ ok: false, code: 'network', message: 'Not connected. Try again in a moment.' });
+    return new Promise((resolve) => this.inviteReqs.set(reqId, resolve));
   }
 
   /** Adds an operator note; it shows once the server echoes it (visitor-note). */

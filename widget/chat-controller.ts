@@ -2,7 +2,7 @@
  * The visitor's chat, without any UI: what the window shows (state) and which frames it sends.
  * chat.tsx renders `state`; unit tests drive it with a fake host.
  */
-import type { ChatMessage, ChatSummary, ErrorCode } from '../functions/protocol/events.js';
+import type { ChatMessage, ChatSummary, ErrorCode, InvitationEvent } from '../functions/protocol/events.js';
 import { LIMITS } from '../functions/protocol/limits.js';
 import { randomId } from './core/ids.js';
 import {
@@ -36,6 +36,8 @@ export interface VisitorChatState {
   unread: number;
   /** The visitor asked for the transcript by e-mail: where, and what became of it. */
   transcript?: { email: string; state: TranscriptState };
+  /** An operator's invitation on show (the popup); `askName` once Start Chat was pressed. */
+  invitation?: Omit<InvitationEvent, 'type' | 'reqId'> & { askName: boolean };
 }
 
 export type TranscriptState = 'sending' | 'sent' | 'already' | 'error';
@@ -155,6 +157,46 @@ export class VisitorChat {
     this.host.showButton(true);
   }
 
+  /** The invitation's Start Chat: first the optional name, then the chat with the inviting operator. */
+  askInvitationName(): void {
+    const inv = this.state.invitation;
+    if (inv && !inv.askName) this.set({ invitation: { ...inv, askName: true } });
+  }
+
+  acceptInvitation(name: string): void {
+    const inv = this.state.invitation;
+    if (!inv) return;
+    const reqId = this.host.send({
+      action: 'invite-response',
+      inviteId: inv.inviteId,
+      accept: true,
+      name: name.trim().slice(0, LIMITS.name) || undefined,
+    });
+    if (!reqId) {
+      this.notify(this.host.labels.reconnecting);
+      return;
+    }
+    // Answered like a chat request: the chat-update (or an error) echoes this reqId.
+    this.requestReqId = reqId;
+    this.set({
+      invitation: undefined,
+      step: 'chat',
+      requesting: true,
+      chat: undefined,
+      messages: [],
+      notice: undefined,
+    });
+    this.open();
+  }
+
+  /** Closing the popup records a decline. */
+  declineInvitation(): void {
+    const inv = this.state.invitation;
+    if (!inv) return;
+    this.host.send({ action: 'invite-response', inviteId: inv.inviteId, accept: false });
+    this.set({ invitation: undefined });
+  }
+
   start(name: string): void {
     if (this.state.chatBlocked) return;
     const reqId = this.host.send({ action: 'chat-request', name: name.trim().slice(0, LIMITS.name) || undefined });
@@ -163,7 +205,14 @@ export class VisitorChat {
       return;
     }
     this.requestReqId = reqId;
-    this.set({ step: 'chat', requesting: true, chat: undefined, messages: [], notice: undefined });
+    this.set({
+      step: 'chat',
+      requesting: true,
+      chat: undefined,
+      messages: [],
+      notice: undefined,
+      invitation: undefined,
+    });
   }
 
   /** Queues a message and sends it; it stays pending (greyed) until the server echoes its clientMsgId. */
@@ -253,6 +302,7 @@ export class VisitorChat {
             step: 'chat',
             requesting: false,
             chat,
+            invitation: undefined,
             messages: merged,
             pending: confirmPending(
               this.state.pending.filter((p) => p.chatId === chat.chatId),
@@ -329,6 +379,21 @@ export class VisitorChat {
           this.set({ typing: { name: e.from.name, until: Date.now() + TYPING_SHOWN_MS } });
           this.typingTimer = setTimeout(() => this.set({ typing: undefined }), TYPING_SHOWN_MS);
         } else this.set({ typing: undefined });
+        break;
+      }
+      case 'invitation': {
+        // The server sends none during a chat; a chat already shown here wins all the same.
+        const open = this.state.requesting || (this.state.chat && this.state.chat.status !== 'ended');
+        if (open || typeof e.inviteId !== 'string') break;
+        this.set({
+          invitation: {
+            inviteId: e.inviteId,
+            text: String(e.text ?? ''),
+            operatorName: String(e.operatorName ?? ''),
+            auto: e.auto === true,
+            askName: false,
+          },
+        });
         break;
       }
       case 'ack':

@@ -10,6 +10,7 @@ import css from './chat.css';
 import { queueWait, VisitorChat } from './chat-controller.js';
 import type { TextPart } from './core/links.js';
 import type { PendingMessage } from './core/thread.js';
+import { ringDoorbell } from './doorbell.js';
 import type { ChatHost, ChatWindow, LoaderHost } from './host.js';
 import { type Labels, pickLabels } from './i18n.js';
 import { LeaveMessage } from './leave-message.js';
@@ -144,42 +145,165 @@ function ChatApp({ ctl, lm, labels: L }: { ctl: VisitorChat; lm: LeaveMessage; l
   };
 
   return (
-    <section
-      ref={winRef}
-      class="win"
-      role="dialog"
-      aria-label={L.windowTitle}
-      data-testid="parley-window"
-      hidden={!s.visible}
-      onKeyDown={onKeyDown}
-    >
-      <header class="hd">
-        <div class="avatar">
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M12 3C6.5 3 2 6.9 2 11.7c0 2.4 1.1 4.5 2.9 6.1L4 21.4l4.4-1.8c1.1.4 2.3.6 3.6.6 5.5 0 10-3.9 10-8.6S17.5 3 12 3z" />
-          </svg>
-        </div>
-        <div class="hd-text">
-          <h2>{L.windowTitle}</h2>
-          <p class={online ? 'sub on' : 'sub'}>
-            <span class="dot" />
-            {online ? L.online : L.offline}
+    <>
+      <section
+        ref={winRef}
+        class="win"
+        role="dialog"
+        aria-label={L.windowTitle}
+        data-testid="parley-window"
+        hidden={!s.visible}
+        onKeyDown={onKeyDown}
+      >
+        <header class="hd">
+          <div class="avatar">
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M12 3C6.5 3 2 6.9 2 11.7c0 2.4 1.1 4.5 2.9 6.1L4 21.4l4.4-1.8c1.1.4 2.3.6 3.6.6 5.5 0 10-3.9 10-8.6S17.5 3 12 3z" />
+            </svg>
+          </div>
+          <div class="hd-text">
+            <h2>{L.windowTitle}</h2>
+            <p class={online ? 'sub on' : 'sub'}>
+              <span class="dot" />
+              {online ? L.online : L.offline}
+            </p>
+          </div>
+          <button type="button" class="icon" aria-label={L.minimise} title={L.minimise} onClick={() => ctl.minimise()}>
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M6 9l6 6 6-6" />
+            </svg>
+          </button>
+        </header>
+        {!s.connected && <div class="conn">{L.reconnecting}</div>}
+        {s.step === 'prechat' ? <PreChat ctl={ctl} lm={lm} L={L} /> : <ChatBody ctl={ctl} lm={lm} L={L} />}
+        {s.notice && (
+          <div class="notice" role="alert">
+            {s.notice.text}
+          </div>
+        )}
+      </section>
+      <Invitation ctl={ctl} L={L} />
+    </>
+  );
+}
+
+/**
+ * An operator's invitation: who, their words (as text), Start Chat (then an optional name) and
+ * close (a decline). A door-bell rings when it appears; `data-bell` on the popup says whether the
+ * browser let it play. The announcement region exists before the invitation is put in it, so
+ * screen readers read it out; focus stays where the visitor is.
+ */
+function Invitation({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
+  const inv = ctl.state.invitation;
+  const [bell, setBell] = useState<{ id: string; result: string } | undefined>();
+  const [said, setSaid] = useState('');
+  const [name, setName] = useState('');
+  const nameRef = useRef<HTMLInputElement>(null);
+  const id = inv?.inviteId;
+
+  useEffect(() => {
+    if (!id) return;
+    let live = true;
+    setName('');
+    setBell(undefined);
+    void ringDoorbell().then((result) => live && setBell({ id, result }));
+    const t = setTimeout(
+      () => live && setSaid(inv ? `${L.invitationAnnounce(inv.operatorName)}: ${inv.text}` : ''),
+      50,
+    );
+    return () => {
+      live = false;
+      clearTimeout(t);
+      setSaid('');
+    };
+  }, [id]);
+
+  useEffect(() => {
+    if (inv?.askName) nameRef.current?.focus();
+  }, [inv?.askName]);
+
+  return (
+    <div class="inv-live">
+      <p class="sr" aria-live="assertive">
+        {said}
+      </p>
+      {inv && (
+        <div
+          class="inv"
+          role="dialog"
+          aria-labelledby="parley-inv-who"
+          aria-describedby="parley-inv-text"
+          data-testid="parley-invitation"
+          data-invite-id={inv.inviteId}
+          data-auto={inv.auto ? 'true' : 'false'}
+          data-bell={bell?.id === inv.inviteId ? bell.result : 'pending'}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') ctl.declineInvitation();
+          }}
+        >
+          <button
+            type="button"
+            class="icon inv-x"
+            aria-label={L.invitationClose}
+            title={L.invitationClose}
+            data-testid="parley-invitation-close"
+            onClick={() => ctl.declineInvitation()}
+          >
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M6 6l12 12M18 6L6 18" />
+            </svg>
+          </button>
+          <div class="inv-who">
+            <span class="avatar" aria-hidden="true">
+              {(inv.operatorName.trim()[0] || '?').toUpperCase()}
+            </span>
+            <span>
+              <strong id="parley-inv-who" data-testid="parley-invitation-operator">
+                {inv.operatorName}
+              </strong>
+              <small>{L.invitationTeam}</small>
+            </span>
+          </div>
+          <p id="parley-inv-text" class="inv-text" data-testid="parley-invitation-text">
+            {inv.text}
           </p>
-        </div>
-        <button type="button" class="icon" aria-label={L.minimise} title={L.minimise} onClick={() => ctl.minimise()}>
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M6 9l6 6 6-6" />
-          </svg>
-        </button>
-      </header>
-      {!s.connected && <div class="conn">{L.reconnecting}</div>}
-      {s.step === 'prechat' ? <PreChat ctl={ctl} lm={lm} L={L} /> : <ChatBody ctl={ctl} lm={lm} L={L} />}
-      {s.notice && (
-        <div class="notice" role="alert">
-          {s.notice.text}
+          {inv.askName ? (
+            <form
+              class="inv-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                ctl.acceptInvitation(name);
+              }}
+            >
+              <label for="parley-inv-name">{L.invitationNameHint}</label>
+              <input
+                id="parley-inv-name"
+                ref={nameRef}
+                data-testid="parley-invitation-name"
+                type="text"
+                autocomplete="name"
+                maxLength={LIMITS.name}
+                placeholder={L.namePlaceholder}
+                value={name}
+                onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+              />
+              <button type="submit" class="inv-go" data-testid="parley-invitation-start">
+                {L.invitationStart}
+              </button>
+            </form>
+          ) : (
+            <button
+              type="button"
+              class="inv-go"
+              data-testid="parley-invitation-accept"
+              onClick={() => ctl.askInvitationName()}
+            >
+              {L.invitationStart}
+            </button>
+          )}
         </div>
       )}
-    </section>
+    </div>
   );
 }
 

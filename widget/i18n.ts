@@ -75,6 +75,13 @@ export interface Labels extends ButtonLabels {
   offlineErrName: string;
   offlineErrEmail: string;
   offlineErrText: string;
+  /** The invitation popup: who invites, its buttons, what a screen reader announces. */
+  /** Under the inviting operator's name. */
+  invitationTeam: string;
+  invitationAnnounce: (operator: string) => string;
+  invitationStart: string;
+  invitationClose: string;
+  invitationNameHint: string;
   errors: {
     generic: string;
     rateLimited: string;
@@ -153,6 +160,11 @@ const en: Labels = /* @__PURE__ */ withButton(enButton, {
   offlineErrName: 'Please enter your name.',
   offlineErrEmail: 'Please enter a valid e-mail address.',
   offlineErrText: 'Please write your message.',
+  invitationTeam: 'from our team',
+  invitationAnnounce: (op) => `${op} invites you to chat`,
+  invitationStart: 'Start Chat',
+  invitationClose: 'Close invitation',
+  invitationNameHint: 'How should we call you?',
   errors: {
     generic: 'Something went wrong. Please try again.',
     rateLimited: 'You are sending messages too fast. Please wait a moment.',
@@ -227,6 +239,11 @@ const pl: Labels = /* @__PURE__ */ withButton(plButton, {
   offlineErrName: 'Podaj swoje imię.',
   offlineErrEmail: 'Podaj poprawny adres e-mail.',
   offlineErrText: 'Napisz wiadomość.',
+  invitationTeam: 'z naszego zespołu',
+  invitationAnnounce: (op) => `${op} zaprasza cię do rozmowy`,
+  invitationStart: 'Rozpocznij czat',
+  invitationClose: 'Zamknij zaproszenie',
+  invitationNameHint: 'Jak mamy się do ciebie zwracać?',
   errors: {
     generic: 'Coś poszło nie tak. Spróbuj ponownie.',
     rateLimited: 'Wysyłasz wiadomości zbyt szybko. Poczekaj chwilę.',

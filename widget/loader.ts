@@ -5,7 +5,7 @@
  * Plain DOM, kept tiny. It owns the WebSocket (connect, page-view on every (re)connect and on
  * every single-page-app route change, reconnect with backoff), keeps the signed visitor token,
  * shows the launcher button in a shadow root, and loads chat.js (Preact) from its own directory
- * only when a chat opens.
+ * only when a chat opens or an invitation arrives (chat.js shows the invitation popup).
  *
  * Custom visitor information, shown to operators (at most 20 pairs, values up to 256 characters):
  * - any other data-* attribute of the script tag, key camelCased:
@@ -241,17 +241,18 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
     },
   };
 
-  const openChat = () => {
+  /** Loads chat.js; `quiet` (an invitation) mounts it without opening the window. */
+  const openChat = (quiet?: boolean) => {
     chat ||= import(`${base}chat.js`).then((m: ChatModule) => m.mount(chatHost));
     chat.then(
-      (w) => w.open(),
+      (w) => quiet || w.open(),
       (err) => {
         chat = undefined;
         console.error('[parley] chat window failed to load', err);
       },
     );
   };
-  button.addEventListener('click', openChat);
+  button.addEventListener('click', () => openChat());
 
   const onWelcome = (w: VisitorWelcome) => {
     attempt = 0;
@@ -306,7 +307,7 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
       else if (e.type === 'queue' && typeof e.operatorsOnline === 'number') {
         online = e.operatorsOnline;
         renderButton();
-      }
+      } else if (e.type === 'invitation') openChat(true); // the popup lives in chat.js
       emit(e);
     };
     s.onclose = () => {

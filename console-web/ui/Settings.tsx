@@ -8,6 +8,7 @@ import { LIMITS } from '../../functions/protocol/limits.js';
 import type { Api } from '../api.js';
 import { askNotificationPermission, type NotificationPermissionState, notificationPermission } from '../notify.js';
 import type { ConsoleStore } from '../store.js';
+import { AutoInvitations } from './AutoInvitations.js';
 import { CannedEditor } from './Canned.js';
 
 interface Draft {
@@ -19,6 +20,7 @@ interface Draft {
   queueSec: string;
   greeting: string;
   dropAssignment: boolean;
+  invitationText: string;
 }
 
 const toDraft = (s: ConsoleSettings): Draft => ({
@@ -30,6 +32,7 @@ const toDraft = (s: ConsoleSettings): Draft => ({
   queueSec: String(Math.round(s.queueTimeoutMs / 1000)),
   greeting: s.acceptGreeting ?? '',
   dropAssignment: s.dropAssignmentOnEnd,
+  invitationText: s.invitationText ?? '',
 });
 
 /**
@@ -51,12 +54,15 @@ export function fromDraft(
   const queueSec = d.queueSec === undefined ? Math.round(base.queueTimeoutMs / 1000) : int(d.queueSec);
   if (!(maxChats >= 1 && maxChats <= 50)) return 'Chats per operator must be between 1 and 50.';
   if (!(queueSec >= 10 && queueSec <= 3600)) return 'The queue wait must be between 10 and 3600 seconds.';
+  const invitationText = d.invitationText === undefined ? base.invitationText : d.invitationText.trim();
+  if (!invitationText) return 'Write the default invitation.';
   return {
     ...base,
     maxChatsPerOperator: maxChats,
     queueTimeoutMs: queueSec * 1000,
     acceptGreeting: (d.greeting ?? base.acceptGreeting).slice(0, LIMITS.chatText),
     dropAssignmentOnEnd: d.dropAssignment ?? base.dropAssignmentOnEnd,
+    invitationText: invitationText.slice(0, LIMITS.chatText),
     departedGraceMs: grace * 1000,
     departedVisibleMs: visible * 60_000,
     truncateIp: d.truncateIp,
@@ -225,6 +231,21 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
         </div>
       </section>
 
+      {admin && (
+        <section class="card" data-testid="auto-invitations-card">
+          <div class="card-head">
+            <h3>Automatic invitations</h3>
+          </div>
+          <div class="card-body">
+            <p class="card-note muted">
+              Invite visitors after a delay, on the whole site or on some pages. The top rule that matches a visitor is
+              used; a visitor is invited automatically at most once an hour, never during a chat.
+            </p>
+            <AutoInvitations api={api} />
+          </div>
+        </section>
+      )}
+
       <section class="card">
         <div class="card-head">
           <h3>Chats and visitor monitoring</h3>
@@ -294,6 +315,23 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
               placeholder="Hi %visitor%, I'm %name%. How can I help?"
               value={draft.greeting}
               onInput={(e) => edit({ greeting: (e.currentTarget as HTMLTextAreaElement).value })}
+            />
+          </label>
+          <label class="set-row set-row-wide">
+            <div>
+              <strong>Default invitation</strong>
+              <p class="muted">
+                What an operator's Invite sends unless they write their own; <code>%name%</code> is their name.
+              </p>
+            </div>
+            <textarea
+              class="set-text"
+              rows={2}
+              maxLength={LIMITS.chatText}
+              disabled={!admin}
+              data-testid="set-invitation-text"
+              value={draft.invitationText}
+              onInput={(e) => edit({ invitationText: (e.currentTarget as HTMLTextAreaElement).value })}
             />
           </label>
           <div class="set-row">

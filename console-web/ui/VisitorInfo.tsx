@@ -17,10 +17,12 @@ import { LIMITS } from '../../functions/protocol/limits.js';
 import type { Api } from '../api.js';
 import { dateTime, duration, hostOf, hue, initials, safeHref, shortUrl, timeOfDay } from '../format.js';
 import { countryName, presenceAt, STATUS_LABEL, TAG_LABEL } from '../grid.js';
+import { inviteBlocker } from '../invitations.js';
 import { type ConsoleStore, isMine } from '../store.js';
+import { VisitorPrivacy } from './AdminPrivacy.js';
 import { useNow } from './hooks.js';
 import { CloseIcon, ExternalIcon, StatusIcon, WarnIcon } from './icons.js';
-import { CountryCode, rowLabel } from './VisitorsGrid.js';
+import { CountryCode, InvitationBadge, rowLabel } from './VisitorsGrid.js';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -144,6 +146,7 @@ export function VisitorInfo({ store, api, visitorId }: { store: ConsoleStore; ap
             <StatusIcon status={row.status} departed={presence === 'departed'} />
             <span>{STATUS_LABEL[row.status]}</span>
             <span class={`pill pill-${presence}`}>{presence}</span>
+            <InvitationBadge row={row} />
           </div>
         </div>
         <button
@@ -178,6 +181,16 @@ export function VisitorInfo({ store, api, visitorId }: { store: ConsoleStore; ap
           </select>
         </label>
         <div class="spacer" />
+        {!s.me?.silent && !inviteBlocker(row, presence === 'departed') && (
+          <button
+            type="button"
+            class="btn btn-ghost btn-sm"
+            data-testid="vi-invite"
+            onClick={() => store.openInvite(row.visitorId)}
+          >
+            Invite to chat
+          </button>
+        )}
         <ChatAction store={store} chat={chat} />
       </div>
 
@@ -299,6 +312,9 @@ export function VisitorInfo({ store, api, visitorId }: { store: ConsoleStore; ap
         <Section title="Chats" count={details?.chats.length} testid="vi-chats">
           {details && <Chats api={api} chats={details.chats} />}
         </Section>
+        {s.me?.role === 'admin' && (
+          <VisitorPrivacy api={api} visitorId={row.visitorId} label={label} onDeleted={close} />
+        )}
       </div>
     </aside>
   );

@@ -21,6 +21,7 @@ import {
   STATUS_SHORT,
   TAG_LABEL,
 } from '../grid.js';
+import { inviteBlocker, OUTCOME_LABEL } from '../invitations.js';
 import { type ConsoleStore, FRESH_MS } from '../store.js';
 import { useNow } from './hooks.js';
 import { DeviceIcon, SearchIcon, SortIcon, SoundIcon, StatusIcon } from './icons.js';
@@ -285,17 +286,44 @@ export function VisitorsGrid({ store }: { store: ConsoleStore }) {
                   <td class="c-who">
                     <Two
                       title={v.visitorId}
-                      main={<span data-testid="visitor-name">{label}</span>}
+                      main={
+                        <span class="who-line">
+                          <span class="who-name" data-testid="visitor-name">
+                            {label}
+                          </span>
+                          {!forced && !inviteBlocker(v, departed) && (
+                            <button
+                              type="button"
+                              class="inv-btn"
+                              data-testid="invite-open"
+                              aria-label={`Invite ${label} to chat`}
+                              title={`Invite ${label} to chat`}
+                              onClick={(e) => {
+                                e.stopPropagation();
+                                store.openInvite(v.visitorId);
+                              }}
+                              onKeyDown={(e) => e.stopPropagation()}
+                            >
+                              <svg viewBox="0 0 24 24" aria-hidden="true">
+                                <path d="M4 12l16-8-6 16-2.5-6.5L4 12z" />
+                              </svg>
+                            </button>
+                          )}
+                        </span>
+                      }
                       sub={
-                        departed
-                          ? 'Departed'
-                          : chat && chat.status !== 'ended'
-                            ? chat.status === 'queued'
-                              ? 'Waiting for an operator'
-                              : `Chat · ${chat.operators.map((o) => o.name).join(', ') || 'operator'}`
-                            : v.returning
-                              ? 'Returning'
-                              : v.ip || 'New visitor'
+                        <>
+                          <InvitationBadge row={v} />
+                          {departed
+                            ? 'Departed'
+                            : chat && chat.status !== 'ended'
+                              ? chat.status === 'queued'
+                                ? 'Waiting for an operator'
+                                : `Chat · ${chat.operators.map((o) => o.name).join(', ') || 'operator'}`
+                              : v.returning
+                                ? 'Returning'
+                                : v.ip || 'New visitor'}
+                        </>
                       }
                     />
                   </td>
@@ -363,6 +391,23 @@ export function VisitorsGrid({ store }: { store: ConsoleStore }) {
         ))}
       </ul>
     </section>
+  );
+}
+
+/** The visitor's latest invitation and what became of it (live: the row updates). */
+export function InvitationBadge({ row }: { row: VisitorRow }) {
+  const inv = row.invitation;
+  if (!inv) return null;
+  const who = `${inv.auto ? 'Automatic invitation' : 'Invited by'} ${inv.operatorName}`;
+  return (
+    <span
+      class={`inv-st inv-${inv.outcome}`}
+      data-testid="invitation-status"
+      data-outcome={inv.outcome}
+      title={`${who}: ${OUTCOME_LABEL[inv.outcome].toLowerCase()}`}
+    >
+      {OUTCOME_LABEL[inv.outcome]}
+    </span>
   );
 }
 

@@ -5,12 +5,14 @@ import type { OfflineInbox } from '../offline-inbox.js';
 import { initials } from '../format.js';
 import { askNotificationPermission } from '../notify.js';
 import type { ConsoleStore } from '../store.js';
+import { AdminTeam } from './AdminTeam.js';
 import { ChatArea } from './ChatArea.js';
 import { ConfirmAccept } from './ConfirmAccept.js';
 import { EmbedGenerator } from './EmbedGenerator.js';
 import { useStore } from './hooks.js';
 import { IncomingDialog } from './IncomingDialog.js';
 import { MessageQueue, useInbox } from './MessageQueue.js';
+import { InviteDialog } from './InviteDialog.js';
 import { Reports } from './Reports.js';
 import { Settings } from './Settings.js';
 import { SidePanel } from './SidePanel.js';
@@ -18,12 +20,13 @@ import { SummaryBar } from './SummaryBar.js';
 import { VisitorInfo } from './VisitorInfo.js';
 import { VisitorsGrid } from './VisitorsGrid.js';
 
-type View = 'monitor' | 'messages' | 'reports' | 'embed' | 'settings';
+type View = 'monitor' | 'messages' | 'reports' | 'embed' | 'team' | 'settings';
 const VIEWS: { id: View; label: string; admin?: boolean }[] = [
   { id: 'monitor', label: 'Visitors & chats' },
   { id: 'messages', label: 'Message Queue' },
   { id: 'reports', label: 'Reports' },
   { id: 'embed', label: 'Embed', admin: true },
+  { id: 'team', label: 'Team', admin: true },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -93,6 +96,7 @@ export function Workspace({
       {view === 'embed' && s.me?.role === 'admin' && (
         <EmbedGenerator api={api} siteId={siteId} widgetUrl={new URL('../widget/parley.js', location.href).href} />
       )}
+      {view === 'team' && s.me?.role === 'admin' && <AdminTeam api={api} me={s.me} />}
       {view === 'settings' && <Settings store={store} api={api} />}
       <SummaryBar
         store={store}
@@ -103,6 +107,7 @@ export function Workspace({
       />
       <IncomingDialog store={store} />
       <ConfirmAccept store={store} />
+      <InviteDialog store={store} />
       <Toasts store={store} />
     </div>
   );

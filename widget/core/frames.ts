@@ -10,6 +10,8 @@ import type {
   EndChatFrame,
   HelloFrame,
   HoldFrame,
+  InviteFrame,
+  InviteResponseFrame,
   LeaveChatFrame,
   LeaveMessageFrame,
   NoteVisitorFrame,
@@ -33,6 +35,7 @@ export type VisitorFrame =
   | EndChatFrame
   | SyncFrame
   | TranscriptFrame
+  | InviteResponseFrame
   | LeaveMessageFrame;
 
 /** Frames an operator connection sends. */
@@ -51,7 +54,8 @@ export type OperatorFrame =
   | AddOperatorFrame
   | LeaveChatFrame
   | HoldFrame
-  | TranscriptFrame;
+  | TranscriptFrame
+  | InviteFrame;
 
 /** Frames both sides send about one chat (the shared chat-thread logic uses these). */
 export type ThreadFrame = ChatMessageFrame | TypingFrame | SyncFrame;

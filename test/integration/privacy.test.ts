@@ -33,25 +33,31 @@ afterAll(async () => stack?.stop());
 const mentions = (items: Record<string, unknown>[], needle: string) =>
   items.filter((i) => JSON.stringify(i).includes(needle));
 
-async function visitorWithHistory(headers?: Record<string, string>) {
+async function visitorWithHistory(secret: string) {
   const page = await visitorPage(stack, {
     title: 'Pricing',
     url: 'https://shop.example/pricing',
     referrer: 'https://www.google.com/search?q=parley',
-    ...(headers ? { headers } : {}),
   });
   const visitorId = String(page.welcome.visitorId);
-  await page.ws.request({ action: 'page-view', url: 'https://shop.example/checkout', title: 'Checkout', spa: true });
-  await page.ws.request({ action: 'visitor-info', custom: { plan: 'gold' } });
+  // Neither has a reply of its own.
+  page.ws.send({ action: 'page-view', url: 'https://shop.example/checkout', title: 'Checkout', spa: true });
+  page.ws.send({ action: 'visitor-info', custom: { plan: 'gold' } });
+  await page.ws.collect(300);
   // A finished chat with messages both ways.
   const first = await page.ws.request({ action: 'chat-request', name: 'Greta', text: 'Hello there' });
   const firstId = (first.chat as { chatId: string }).chatId;
   await admin.ws.next((f) => f.type === 'chat-update' && (f.chat as { chatId: string }).chatId === firstId);
   await admin.ws.request({ action: 'accept', chatId: firstId });
   await admin.ws.request({ action: 'chat-message', chatId: firstId, text: 'Hi Greta', clientMsgId: 'a1' });
-  await page.ws.request({ action: 'chat-message', chatId: firstId, text: 'my secret order 4711', clientMsgId: 'v1' });
+  await page.ws.request({
+    action: 'chat-message',
+    chatId: firstId,
+    text: `my secret order ${secret}`,
+    clientMsgId: 'v1',
+  });
   await page.ws.request({ action: 'end-chat', chatId: firstId });
-  await admin.ws.request({ action: 'note-visitor', visitorId, text: 'Called about invoice 4711' });
+  await admin.ws.request({ action: 'note-visitor', visitorId, text: `Called about invoice ${secret}` });
   await admin.ws.request({ action: 'tag-visitor', visitorId, tag: 'customer' });
   // And a second chat, still open when the visitor is deleted.
   const open = await page.ws.request({ action: 'chat-request', name: 'Greta', text: 'One more thing' });
@@ -62,7 +68,7 @@ async function visitorWithHistory(headers?: Record<string, string>) {
 
 describe('visitor export and deletion', () => {
   it('exports everything stored about the visitor as JSON, admins only', async () => {
-    const { page, visitorId, firstId, openId } = await visitorWithHistory();
+    const { page, visitorId, firstId, openId } = await visitorWithHistory('4711');
     const res = await api<Export>(stack, admin.idToken, 'GET', `/api/visitors/${visitorId}/export`);
     expect(res.status).toBe(200);
     const x = res.body;
@@ -79,11 +85,18 @@ describe('visitor export and deletion', () => {
       expect.arrayContaining(['Hello there', 'Hi Greta', 'my secret order 4711']),
     );
     expect(x.other.map((o) => o.kind)).toContain('ASSIGN');
-    expect(x.connections.length).toBe(1);
-    // Nothing the table holds about the visitor is missing from the export.
-    const stored = mentions(await tableSnapshot(stack), visitorId).filter((i) => !String(i.pk).startsWith('SITE#'));
-    const exported = JSON.stringify(x);
-    for (const item of stored) expect(exported, `${item.pk} ${item.sk}`).toContain(String(item.sk).split('#').pop()!);
+    // Nothing the table holds about the visitor is missing from the export: every item of the
+    // visitor's partition and of their chats' partitions is in it (chat pointers are the chat list).
+    const chatPks = new Set(x.chats.map((c) => `CHAT#${c.chatId}`));
+    const stored = (await tableSnapshot(stack)).filter((i) => i.pk === `VIS#${visitorId}` || chatPks.has(String(i.pk)));
+    const pointers = stored.filter((i) => i.pk === `VIS#${visitorId}` && String(i.sk).startsWith('CHAT#')).length;
+    const exportedItems =
+      (x.profile ? 1 : 0) +
+      x.pageViews.length +
+      x.notes.length +
+      x.other.length +
+      x.chats.reduce((n, c) => n + 1 + c.messages.length + (c.transcriptsSentTo as unknown[]).length, 0);
+    expect(exportedItems + pointers).toBe(stored.length);
 
     const opToken = await signIn(stack, OP.email, OP.password);
     expect((await api(stack, opToken, 'GET', `/api/visitors/${visitorId}/export`)).status).toBe(403);
@@ -92,7 +105,7 @@ describe('visitor export and deletion', () => {
   });
 
   it('deletes it all: open chat ended first, sockets closed, nothing left in the table; idempotent', async () => {
-    const { page, visitorId, openId } = await visitorWithHistory();
+    const { page, visitorId, openId } = await visitorWithHistory('9922');
     const before = mentions(await tableSnapshot(stack), visitorId);
     expect(before.length).toBeGreaterThan(8);
 
@@ -115,9 +128,10 @@ describe('visitor export and deletion', () => {
     await stack.stream.idle();
     // The test may scan: nothing anywhere mentions the visitor any more.
     const after = await tableSnapshot(stack);
-    expect(mentions(after, visitorId)).toEqual([]);
-    expect(mentions(after, 'my secret order 4711')).toEqual([]);
-    expect(mentions(after, 'Called about invoice 4711')).toEqual([]);
+    expect(mentions(after, visitorId).map((i) => `${i.pk} ${i.sk} ${JSON.stringify(i).slice(0, 300)}`)).toEqual([]);
+    const left = (needle: string) => mentions(after, needle).map((i) => `${i.pk} ${i.sk}`);
+    expect(left('my secret order 9922')).toEqual([]);
+    expect(left('Called about invoice 9922')).toEqual([]);
 
     const again = await api<{ deleted: number }>(stack, admin.idToken, 'DELETE', `/api/visitors/${visitorId}`);
     expect(again).toEqual({ status: 200, body: { deleted: 0 } });

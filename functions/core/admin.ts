@@ -56,7 +56,10 @@ function adminView(op: OperatorRecord): AdminOperatorView {
 /**
  * Admins get every operator with role and status; everyone else (transfer pickers) the enabled ones.
  */
-export async function listOperators(deps: Pick<Deps, 'store'>, caller: OperatorRecord) {
+export async function listOperators(
+  deps: Pick<Deps, 'store'>,
+  caller: OperatorRecord,
+): Promise<(AdminOperatorView | Omit<AdminOperatorView, 'disabled'>)[]> {
   const all = await deps.store.siteOperators(caller.siteId);
   if (caller.role === 'admin') return all.map(adminView).sort((a, b) => a.name.localeCompare(b.name));
   return all

@@ -170,7 +170,9 @@ describe('operator administration rules', () => {
   it('lists everyone with status for admins, only enabled operators without flags for others', async () => {
     ops.set('c', op('c', 'operator', { disabled: true }));
     const d = deps();
-    expect((await listOperators(d, admin())).map((o) => [o.id, o.disabled])).toEqual([
+    expect(
+      ((await listOperators(d, admin())) as { id: string; disabled: boolean }[]).map((o) => [o.id, o.disabled]),
+    ).toEqual([
       ['a', false],
       ['b', false],
       ['c', true],
@@ -318,7 +320,10 @@ describe('privacy rules', () => {
   });
 
   it('exports the visitor’s items and their chats’ items, not another visitor’s', async () => {
-    const x = await exportVisitor(deps(), admin(), 'V1');
+    const x = (await exportVisitor(deps(), admin(), 'V1')) as unknown as {
+      pageViews: unknown[];
+      chats: { chatId: string; messages: { text: string }[] }[];
+    };
     expect(x.pageViews).toHaveLength(1);
     expect(x.chats.map((c) => c.chatId).sort()).toEqual(['c1', 'c2']);
     expect(x.chats.find((c) => c.chatId === 'c1')!.messages.map((m) => m.text)).toEqual(['hello']);

@@ -190,7 +190,7 @@ function ChatApp({ ctl, lm, labels: L }: { ctl: VisitorChat; lm: LeaveMessage; l
 /**
  * An operator's invitation: who, their words (as text), Start Chat (then an optional name) and
  * close (a decline). A door-bell rings when it appears; `data-bell` on the popup says whether the
- * browser let it play. The announcement region exists before the invitation is put in it, so
+ * browser let it play (`blocked` by an autoplay policy: it rings at the visitor's next gesture). The announcement region exists before the invitation is put in it, so
  * screen readers read it out; focus stays where the visitor is.
  */
 function Invitation({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
@@ -199,20 +199,42 @@ function Invitation({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
   const [said, setSaid] = useState('');
   const [name, setName] = useState('');
   const nameRef = useRef<HTMLInputElement>(null);
+  const popupRef = useRef<HTMLDivElement>(null);
   const id = inv?.inviteId;
 
   useEffect(() => {
     if (!id) return;
     let live = true;
+    let retry: ((e: Event) => void) | undefined;
+    const stopRetry = () => {
+      if (!retry) return;
+      document.removeEventListener('pointerdown', retry, true);
+      document.removeEventListener('keydown', retry, true);
+      retry = undefined;
+    };
     setName('');
     setBell(undefined);
-    void ringDoorbell().then((result) => live && setBell({ id, result }));
+    void ringDoorbell().then((result) => {
+      if (!live) return;
+      setBell({ id, result });
+      if (result !== 'blocked') return;
+      // The browser wants a gesture first: ring on the visitor's next one elsewhere on the page
+      // (one on the popup itself means they have already seen it).
+      retry = (e: Event) => {
+        if (popupRef.current && e.composedPath().includes(popupRef.current)) return;
+        stopRetry();
+        void ringDoorbell().then((again) => live && setBell({ id, result: again }));
+      };
+      document.addEventListener('pointerdown', retry, true);
+      document.addEventListener('keydown', retry, true);
+    });
     const t = setTimeout(
       () => live && setSaid(inv ? `${L.invitationAnnounce(inv.operatorName)}: ${inv.text}` : ''),
       50,
     );
     return () => {
       live = false;
+      stopRetry();
       clearTimeout(t);
       setSaid('');
     };
@@ -229,6 +251,7 @@ function Invitation({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
       </p>
       {inv && (
         <div
+          ref={popupRef}
           class="inv"
           role="dialog"
           aria-labelledby="parley-inv-who"
@@ -568,14 +591,7 @@ function ChatBody({ ctl, lm, L }: { ctl: VisitorChat; lm: LeaveMessage; L: Label
 
   return (
     <>
-      <StatusLine
-        ctl={ctl}
-        lm={lm}
-        L={L}
-        mail={mail}
-        onMail={() => setMail(!mail)}
-        onLeave={() => setLeaving(true)}
-      />
+      <StatusLine ctl={ctl} lm={lm} L={L} mail={mail} onMail={() => setMail(!mail)} onLeave={() => setLeaving(true)} />
       {leaving && (s.chat?.status === 'queued' || leftMessage) && (
         <div class="off-drop">
           <OfflineForm lm={lm} L={L} onBack={() => setLeaving(false)} />

@@ -189,6 +189,7 @@ describe.skipIf(!hasChromium && !requireBrowser)('invitations in Chromium agains
       expect(await text.inputValue()).toContain("I'm Dana Demo");
       expect(await text.inputValue()).not.toContain('%name%');
       await text.fill('Shall I help you pick a plan, Nora?');
+      await shot(dana, '4a-invite-dialog');
       await dialog.getByTestId('invite-send').click();
       await expect.poll(() => dialog.count(), LIVE).toBe(0);
 

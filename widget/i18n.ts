@@ -258,6 +258,7 @@ export const BUTTON_LABELS: Record<string, ButtonLabels> = { en: enButton, pl: p
 export function pickLang(...langs: (string | undefined)[]): string {
   for (const lang of langs) {
     const base = (lang || '').toLowerCase().split('-')[0];
+    // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is newer than the browsers the loader supports
     if (base && Object.prototype.hasOwnProperty.call(BUTTON_LABELS, base)) return base;
   }
   return 'en';

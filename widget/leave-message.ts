@@ -126,7 +126,7 @@ export class LeaveMessage {
   }
 
   private offerAtFor(chat: { status: string; offerMessageInMs?: number } | undefined): number | undefined {
-    if (!chat || chat.status !== 'queued') return undefined;
+    if (chat?.status !== 'queued') return undefined;
     if (typeof chat.offerMessageInMs === 'number') return Date.now() + Math.max(0, chat.offerMessageInMs);
     return this.state.offerAt;
   }

@@ -20,14 +20,14 @@
  */
 import type { ServerEvent, VisitorWelcome } from '../functions/protocol/events.js';
 import { LIMITS } from '../functions/protocol/limits.js';
+import { launcherButton } from './button.js';
 import { backoffDelay } from './core/backoff.js';
 import type { VisitorFrame } from './core/frames.js';
 import { customFromDataset, hookHistory, mergeCustom, routeWatcher } from './core/tracking.js';
 import type { ChatModule, ChatWindow, HostEvent, LoaderHost } from './host.js';
-import { launcherButton } from './button.js';
 import { BUTTON_LABELS, type ButtonLabels, pickLang } from './i18n.js';
-import { theme } from './theme.js';
 import css from './loader.css';
+import { theme } from './theme.js';
 
 type ParleyApi = ((command: string, arg?: unknown) => void) & { q?: ArrayLike<unknown>[] };
 type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };

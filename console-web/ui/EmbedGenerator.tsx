@@ -11,8 +11,8 @@ import { BUTTON_LABELS, pickLang } from '../../widget/i18n.js';
 import loaderCss from '../../widget/loader.css';
 import { theme } from '../../widget/theme.js';
 import type { Api } from '../api.js';
+import { type Appearance, checkAppearance, embedSnippet, HEX } from '../embed.js';
 
-type Appearance = Required<WidgetSettings>;
 type SettingsView = ConsoleSettings & { widget?: WidgetSettings };
 
 const DEFAULTS: Appearance = {
@@ -25,23 +25,6 @@ const DEFAULTS: Appearance = {
   lang: '',
 };
 const LANGUAGE_NAMES: Record<string, string> = { '': 'The page’s language', en: 'English', pl: 'Polski' };
-const HEX = /^#[0-9a-fA-F]{6}$/;
-
-/** The one tag a site pastes; everything else comes from the settings at run time. */
-export function embedSnippet(widgetUrl: string, siteId: string): string {
-  const attr = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-  return `<script async src="${attr(widgetUrl)}" data-site="${attr(siteId)}"></script>`;
-}
-
-/** The first problem with the appearance, or undefined (the server checks the same rules). */
-export function checkAppearance(a: Appearance): string | undefined {
-  if (!HEX.test(a.color)) return 'The button colour must be a colour like #2563eb.';
-  if (!HEX.test(a.textColor)) return 'The text colour must be a colour like #ffffff.';
-  if (a.buttonText.length > 40) return 'The button text may be at most 40 characters.';
-  if (a.greeting.length > 300) return 'The greeting may be at most 300 characters.';
-  return undefined;
-}
-
 /** The widget's button, themed by the widget's own code, in a shadow root of its own. */
 function Preview({ a, online }: { a: Appearance; online: boolean }) {
   const hostRef = useRef<HTMLDivElement>(null);
@@ -157,8 +140,8 @@ export function EmbedGenerator({ api, siteId, widgetUrl }: { api: Api; siteId: s
         <div>
           <h1>Embed the button on your site</h1>
           <p class="muted">
-            Paste one tag into your pages. Its look comes from these settings each time a page loads, so changing
-            them later needs no new snippet.
+            Paste one tag into your pages. Its look comes from these settings each time a page loads, so changing them
+            later needs no new snippet.
           </p>
         </div>
       </div>
@@ -297,7 +280,8 @@ export function EmbedGenerator({ api, siteId, widgetUrl }: { api: Api; siteId: s
           <section class="card">
             <div class="card-head">
               <h3>Preview</h3>
-              <div class="seg" role="group" aria-label="Preview state">
+              <fieldset class="seg">
+                <legend class="sr-only">Preview state</legend>
                 <button
                   type="button"
                   class={online ? 'on' : ''}
@@ -316,7 +300,7 @@ export function EmbedGenerator({ api, siteId, widgetUrl }: { api: Api; siteId: s
                 >
                   Nobody online
                 </button>
-              </div>
+              </fieldset>
             </div>
             <Preview a={a} online={online} />
           </section>

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { OperatorStatus } from '../../functions/protocol/schemas.js';
 import type { Api } from '../api.js';
-import type { OfflineInbox } from '../offline-inbox.js';
 import { initials } from '../format.js';
 import { askNotificationPermission } from '../notify.js';
+import type { OfflineInbox } from '../offline-inbox.js';
 import type { ConsoleStore } from '../store.js';
 import { AdminTeam } from './AdminTeam.js';
 import { ChatArea } from './ChatArea.js';
@@ -11,8 +11,8 @@ import { ConfirmAccept } from './ConfirmAccept.js';
 import { EmbedGenerator } from './EmbedGenerator.js';
 import { useStore } from './hooks.js';
 import { IncomingDialog } from './IncomingDialog.js';
-import { MessageQueue, useInbox } from './MessageQueue.js';
 import { InviteDialog } from './InviteDialog.js';
+import { MessageQueue, useInbox } from './MessageQueue.js';
 import { Reports } from './Reports.js';
 import { Settings } from './Settings.js';
 import { SidePanel } from './SidePanel.js';
@@ -159,7 +159,7 @@ function TopBar({
               <span class="badge badge-alert">{waiting}</span>
             )}
             {v.id === 'messages' && newMessages > 0 && (
-              <span class="badge badge-alert" data-testid="nav-messages-count" aria-label={`${newMessages} new`}>
+              <span class="badge badge-alert" data-testid="nav-messages-count" title={`${newMessages} new`}>
                 {newMessages}
               </span>
             )}

@@ -176,7 +176,7 @@ describe.skipIf(!hasChromium && !requireBrowser)('the widget and the console aga
     await p.locator('[data-testid=parley-message][data-seq]').filter({ hasText: 'still works' }).waitFor();
   });
 
-  it('says “Leave a message” when nobody is online, and is honest about it in the window', async () => {
+  it('says “Leave a message” when nobody is online, offers the message form first, and still lets the visitor wait', async () => {
     const dana = fake.operators[0]!;
     dana.status = 'offline';
     try {
@@ -184,6 +184,8 @@ describe.skipIf(!hasChromium && !requireBrowser)('the widget and the console aga
       await p.goto(`${fake.url}/contact.html`);
       await expect.poll(() => p.getByTestId('parley-button').textContent()).toContain('Leave a message');
       await p.getByTestId('parley-button').click();
+      await p.getByTestId('parley-offline-form').waitFor();
+      await p.getByTestId('parley-offline-wait').click();
       await expect
         .poll(() => p.getByTestId('parley-window').textContent())
         .toContain('No operator is online right now');

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ParleyData } from './data.js';
-import { cdkEsbuildArgs, LAMBDA_BUNDLE } from './lambda-bundling.js';
+import { cdkEsbuildArgs, functionMemoryMb, LAMBDA_BUNDLE } from './lambda-bundling.js';
 import { acknowledge } from './nag.js';
 
 /** Repository root (the folder holding package.json), resolved from this file. */
@@ -24,7 +24,7 @@ export interface ParleyFunctionProps {
   readonly handlersDir?: string;
   /** What the function does, shown in the Lambda console. */
   readonly description?: string;
-  /** @default 256 */
+  /** @default functionMemoryMb(entry): 512 MB for what a person waits on, 256 MB for background work */
   readonly memorySize?: number;
   /** @default 10 seconds */
   readonly timeout?: Duration;
@@ -77,7 +77,7 @@ export class ParleyFunction extends Construct {
       description: props.description ?? `Parley ${props.entry}`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? functionMemoryMb(props.entry),
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,

@@ -105,6 +105,22 @@ export function lambdaEsbuildOptions(entryFile: string, outfile: string): BuildO
   };
 }
 
+/**
+ * Memory of each function, chosen from the benchmark (docs/performance.md, "Memory"): Lambda gives
+ * CPU in proportion to memory (a whole vCPU at 1,769 MB), and both a cold start (importing the
+ * bundle: all CPU, no I/O) and a warm invocation's own work are CPU-bound. For the functions a
+ * person waits on (WebSocket routes, the authorizer, the HTTP API) 512 MB halves that CPU time
+ * against 256 MB for a few hundredths of a cent per thousand chats; the background functions
+ * (stream, mail, schedule targets) are not waited on and stay at 256 MB.
+ */
+export const INTERACTIVE_MEMORY_MB = 512;
+export const BACKGROUND_MEMORY_MB = 256;
+
+export function functionMemoryMb(entry: string): number {
+  const interactive = new Set([...WS_ROUTES.map((r) => r.entry), WS_AUTHORIZER_ENTRY, HTTP_API_ENTRY]);
+  return interactive.has(entry) ? INTERACTIVE_MEMORY_MB : BACKGROUND_MEMORY_MB;
+}
+
 /** Every handler entry a Lambda function is built from, read from routes.ts (the CDK app's list). */
 export function lambdaEntries(): string[] {
   return [

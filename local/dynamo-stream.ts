@@ -35,6 +35,11 @@ export interface LocalStream {
   endpoint: string;
   /** Resolves once every record so far has been delivered (tests). */
   idle(): Promise<void>;
+  /**
+   * DynamoDB requests the callers sent through this endpoint, by operation (the proxy's own image
+   * reads are not among them): the benchmark checks the client-side counts against it.
+   */
+  requests: Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -155,6 +160,7 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
   }
 
   const server: Server = createServer((req, res) => void handle(req, res));
+  const requests = new Map<string, number>();
 
   // The image of each stream item as the last write through this proxy left it (bounded, oldest
   // dropped first): an UpdateItem asking for ALL_NEW gets its old image from here instead of a read.
@@ -282,6 +288,7 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     try {
       const body = await readBody(req);
       const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      requests.set(op, (requests.get(op) ?? 0) + 1);
       if (WRITES.has(op)) {
         const input = JSON.parse(body.toString()) as { TableName?: string; Key?: Av; Item?: Av; ReturnValues?: string };
         const k = input.Key ?? (input.Item ? { pk: input.Item.pk!, sk: input.Item.sk! } : undefined);
@@ -302,6 +309,7 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
 
   return {
     endpoint,
+    requests,
     async idle() {
       for (let i = 0; i < 500 && (pending > 0 || queue.length > 0); i++) {
         if (queue.length) flush();

@@ -1,43 +1,169 @@
 /**
- * `npm run bench`: figures, not tests. Visitor → operator message latency through the local stack
- * (real gateway, real handlers, dynalite) with 1, 50 and 200 concurrent chats, each sending a
- * message every PACE_MS on average (random pauses), and the DynamoDB requests and
- * PostToConnection calls per chat message, counted by a middleware on the real clients. Then the
- * saturation throughput: every chat sends back to back (latency there is queueing, not service).
- * Writes test/bench/results.json and prints a table.
+ * `npm run bench`: figures, not tests (docs/performance.md explains each one and its scenario).
+ * Everything runs against the local stack (real gateway, real handlers, dynalite), and every AWS
+ * call is counted by a middleware on the real SDK clients (functions/adapters/request-counter.ts)
+ * and every Lambda invocation by the local runner, never estimated:
+ *  1. message latency, visitor → operator through the gateway, with 1, 50 and 200 concurrent chats
+ *     at a human pace, then the saturation throughput (every chat sending back to back);
+ *  2. page views: sustained rate with 5 operator consoles connected, none lost;
+ *  3. the cost scenarios: one chat of 20 messages with 3 operators online, and page views with 3
+ *     consoles watching, priced with test/bench/prices.ts;
+ *  4. sizes: widget and console (gzip), every Lambda bundle as CDK builds it and its init time.
+ * Writes test/bench/results.json (git-ignored) and prints a table.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { buildHandlers, measureInit } from '../../bin/build-handlers.js';
 import { managementClient } from '../../functions/adapters/connection-notifier.js';
 import { documentClient } from '../../functions/adapters/dynamo-client.js';
 import { createDynamoStore } from '../../functions/adapters/dynamo-store.js';
+import { eventBridgeClient } from '../../functions/adapters/event-bus.js';
+import { sesClient } from '../../functions/adapters/mailer.js';
 import { RequestCounter } from '../../functions/adapters/request-counter.js';
+import { schedulerClient } from '../../functions/adapters/scheduler.js';
 import { STREAM_ENTRY } from '../../functions/handlers/routes.js';
+import {
+  functionMemoryMb,
+  HANDLER_BUNDLE_MAX_BYTES,
+  HANDLER_INIT_MAX_MS,
+  lambdaEntries,
+} from '../../lib/lambda-bundling.js';
 import { currentInvocation } from '../../local/lambda-runner.js';
 import { ROOT, startLocalStack } from '../../local/stack.js';
 import { api, operatorSession, visitorPage, type WsClient } from '../support/clients.js';
+import { ASSUMPTIONS, cost, PRICES, type PriceKey } from './prices.js';
 
 const MESSAGES_PER_CHAT = Number(process.env.BENCH_MESSAGES ?? 10);
 /** Mean pause between a chat's messages: people type; a chat is not a firehose. */
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 2000);
 const LEVELS = (process.env.BENCH_CHATS ?? '1,50,200').split(',').map(Number);
-const OPERATORS = 5;
+const CONSOLES = 5;
+/** The cost scenarios (issue 8): a chat of 20 messages with 3 operators online; 3 consoles watching. */
+const SCENARIO_OPERATORS = 3;
+const SCENARIO_MESSAGES = 20;
+const SCENARIO_CHATS = Number(process.env.BENCH_SCENARIO_CHATS ?? 20);
+const INIT_RUNS = Number(process.env.BENCH_INIT_RUNS ?? 5);
+
+type Stack = Awaited<ReturnType<typeof startLocalStack>>;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, i)]!;
 }
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Lambda invocations by function, with their summed warm duration (from the local runner). */
+class Invocations {
+  readonly byEntry = new Map<string, { count: number; ms: number }>();
+  onInvoke = (entry: string) => {
+    const rec = this.byEntry.get(entry) ?? { count: 0, ms: 0 };
+    this.byEntry.set(entry, rec);
+    rec.count += 1;
+    return (ms: number) => {
+      rec.ms += ms;
+    };
+  };
+  total(): number {
+    let n = 0;
+    for (const r of this.byEntry.values()) n += r.count;
+    return n;
+  }
+  /** GB-seconds at each function's configured memory, from the measured local durations. */
+  gbSeconds(): number {
+    let gbs = 0;
+    for (const [entry, r] of this.byEntry) gbs += (Math.max(1, r.ms) / 1000) * (functionMemoryMb(entry) / 1024);
+    return gbs;
+  }
+  snapshot() {
+    return Object.fromEntries(
+      [...this.byEntry].map(([k, r]) => [k, { count: r.count, meanMs: round(r.ms / Math.max(1, r.count), 1) }]),
+    );
+  }
+  reset(): void {
+    this.byEntry.clear();
+  }
+}
+
+/** All the counters of one run; `reset` starts a new measured phase. */
+interface Counters {
+  ddb: RequestCounter;
+  posts: RequestCounter;
+  scheduler: RequestCounter;
+  events: RequestCounter;
+  ses: RequestCounter;
+  invocations: Invocations;
+  proxy: Map<string, number>;
+}
+function resetAll(c: Counters): void {
+  for (const r of [c.ddb, c.posts, c.scheduler, c.events, c.ses]) r.reset();
+  c.invocations.reset();
+  c.proxy.clear();
+}
+const isWrite = (name: string) => /^(Put|Update|Delete|BatchWrite)/.test(name);
+const isRead = (name: string) => /^(Get|Query|BatchGet)/.test(name);
+const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+/** Dollars for what one phase counted, per `units` (chats or page views), by price line. */
+function priced(
+  c: Counters,
+  units: number,
+  extra: { inboundFrames: number; connectionMinutes: number; cloudFrontRequests: number; cloudFrontBytes: number },
+) {
+  const per = (n: number) => n / units;
+  const lines: Partial<Record<PriceKey, number>> = {
+    wsMessage: cost('wsMessage', per(extra.inboundFrames + c.posts.total())),
+    wsConnectionMinute: cost('wsConnectionMinute', extra.connectionMinutes),
+    lambdaRequest: cost('lambdaRequest', per(c.invocations.total())),
+    lambdaGbSecondArm: cost('lambdaGbSecondArm', per(c.invocations.gbSeconds())),
+    dynamoWriteUnit: cost('dynamoWriteUnit', per(c.ddb.total(isWrite))),
+    dynamoReadUnit: cost('dynamoReadUnit', per(c.ddb.total(isRead) * ASSUMPTIONS.readUnitsPerRead)),
+    sesEmail: cost('sesEmail', per(c.ses.total())),
+    schedulerInvocation: cost('schedulerInvocation', per(c.scheduler.total((n) => n.startsWith('CreateSchedule')))),
+    eventBusEvent: cost('eventBusEvent', per(c.events.total())),
+    cloudFrontRequest: cost('cloudFrontRequest', extra.cloudFrontRequests),
+    cloudFrontGb: cost('cloudFrontGb', extra.cloudFrontBytes / 1e9),
+    logsIngestGb: cost('logsIngestGb', (per(c.invocations.total()) * ASSUMPTIONS.logBytesPerInvocation) / 1e9),
+  };
+  const total = Object.values(lines).reduce((a, b) => a + (b ?? 0), 0);
+  return { total, lines };
+}
+
+function counted(c: Counters, units: number) {
+  return {
+    ddbRequests: round(c.ddb.total() / units),
+    ddbWrites: round(c.ddb.total(isWrite) / units),
+    ddbReads: round(c.ddb.total(isRead) / units),
+    ddbRequestsSeenByTable: round(sum(c.proxy) / units),
+    ddbByCommand: Object.fromEntries([...c.ddb.counts].map(([k, v]) => [k, round(v / units)])),
+    ddbByFunction: Object.fromEntries([...c.ddb.byLabel].map(([k, v]) => [k, round(v / units)])),
+    posts: round(c.posts.total() / units),
+    postsByFunction: Object.fromEntries([...c.posts.byLabel].map(([k, v]) => [k, round(v / units)])),
+    lambdaInvocations: round(c.invocations.total() / units),
+    lambdaByFunction: c.invocations.snapshot(),
+    gbSeconds: round(c.invocations.gbSeconds() / units, 5),
+    schedules: round(c.scheduler.total() / units),
+    events: round(c.events.total() / units),
+    emails: round(c.ses.total() / units),
+  };
+}
 
 async function main() {
-  const invocations = new Map<string, number>();
-  const stack = await startLocalStack({
-    quiet: true,
-    onInvoke: (entry) => invocations.set(entry, (invocations.get(entry) ?? 0) + 1),
-  });
-  const byFunction = () => currentInvocation.getStore() ?? 'bench';
-  const ddb = new RequestCounter(byFunction).attach(documentClient());
-  const posts = new RequestCounter(byFunction).attach(managementClient(process.env.WS_CALLBACK_URL!));
+  const invocations = new Invocations();
+  const stack = await startLocalStack({ quiet: true, onInvoke: invocations.onInvoke });
+  const byFunction = () => currentInvocation.getStore() ?? 'gateway';
+  const c: Counters = {
+    ddb: new RequestCounter(byFunction).attach(documentClient()),
+    posts: new RequestCounter(byFunction).attach(managementClient(process.env.WS_CALLBACK_URL!)),
+    scheduler: new RequestCounter(byFunction).attach(schedulerClient()),
+    events: new RequestCounter(byFunction).attach(eventBridgeClient()),
+    ses: new RequestCounter(byFunction).attach(sesClient()),
+    invocations,
+    proxy: stack.stream.requests,
+  };
 
   // Room for every benchmark chat: the site's per-operator limit, set by the demo admin.
   const admin = await operatorSession(stack, stack.demoOperator, { online: false });
@@ -45,138 +171,205 @@ async function main() {
   await api(stack, admin.idToken, 'PUT', '/api/settings', { ...current.body, maxChatsPerOperator: 50 });
   await admin.ws.close();
 
-  const operators: WsClient[] = [];
-  for (let i = 0; i < OPERATORS; i++) {
+  const consoles: WsClient[] = [];
+  for (let i = 0; i < CONSOLES; i++) {
     const who = { email: `bench${i}@parley.local`, password: 'Bench-op-2026!', name: `Bench ${i}` };
     await stack.createOperator(who);
-    operators.push((await operatorSession(stack, who)).ws);
+    consoles.push((await operatorSession(stack, who)).ws);
   }
 
-  const results: Record<string, unknown>[] = [];
-  for (const chats of LEVELS) {
-    // Arrange: N visitors, each in an accepted chat, spread over the operators.
-    const pairs: { visitor: WsClient; operator: WsClient; chatId: string }[] = [];
-    for (let i = 0; i < chats; i++) {
-      const { ws } = await visitorPage(stack, { url: `https://shop.example/p/${i}`, title: `Page ${i}` });
-      const queued = await ws.request({ action: 'chat-request', name: `Visitor ${i}` }, 15_000);
-      const chatId = String((queued.chat as { chatId: string }).chatId);
-      const operator = operators[i % OPERATORS]!;
-      const accepted = await operator.request({ action: 'accept', chatId }, 15_000);
-      if (accepted.type !== 'chat-update') throw new Error(`accept failed: ${JSON.stringify(accepted)}`);
-      pairs.push({ visitor: ws, operator, chatId });
-    }
-    await new Promise((r) => setTimeout(r, 500));
+  const levels = [];
+  for (const chats of LEVELS) levels.push(await messageLevel(stack, c, consoles, chats));
+  const pageViews = await pageViewBench(stack, c, consoles, Number(process.env.BENCH_BROWSERS ?? 20));
 
-    // Act: every visitor sends at a human pace; all chats at once.
-    ddb.reset();
-    posts.reset();
-    const latencies: number[] = [];
-    const started = performance.now();
-    const send = async (pair: (typeof pairs)[number], id: string) => {
-      const from = pair.operator.frames.length;
-      const t0 = performance.now();
-      pair.visitor.send({ action: 'chat-message', chatId: pair.chatId, text: `message ${id}`, clientMsgId: id });
-      await pair.operator.next((f) => f.type === 'message' && f.clientMsgId === id, 30_000, from);
-      return performance.now() - t0;
-    };
-    await Promise.all(
-      pairs.map(async (pair, i) => {
-        for (let m = 0; m < MESSAGES_PER_CHAT; m++) {
-          await new Promise((r) => setTimeout(r, Math.random() * 2 * PACE_MS));
-          latencies.push(await send(pair, `b${chats}-${i}-${m}`));
-        }
-      }),
-    );
-    const elapsed = performance.now() - started;
-    // The sender's own echo is posted after the fan-out: let the last ones land before counting.
-    await new Promise((r) => setTimeout(r, 300));
-    const messages = chats * MESSAGES_PER_CHAT;
-    latencies.sort((a, b) => a - b);
-    const perMessageDdb = ddb.total() / messages;
-    const requestPathDdb = ddb.labelled('chat-message') / messages;
-    const streamDdb = ddb.labelled(STREAM_ENTRY) / messages;
-    const perMessagePosts = posts.total() / messages;
+  // The cost scenarios: 3 operators online, 3 consoles watching.
+  for (const extra of consoles.splice(SCENARIO_OPERATORS)) await extra.close();
+  await sleep(300);
+  const chatScenario = await chatCostScenario(stack, c, consoles);
+  const pageViewScenario = await pageViewBench(stack, c, consoles, 10);
 
-    // Saturation: the same chats, every one sending back to back.
-    const burstStarted = performance.now();
-    await Promise.all(
-      pairs.map(async (pair, i) => {
-        for (let m = 0; m < MESSAGES_PER_CHAT; m++) await send(pair, `s${chats}-${i}-${m}`);
-      }),
-    );
-    const saturation = messages / ((performance.now() - burstStarted) / 1000);
-
-    const row = {
-      chats,
-      messages,
-      offeredMessagesPerSecond: Math.round(messages / (elapsed / 1000)),
-      messageLatencyP50Ms: Number(percentile(latencies, 50).toFixed(1)),
-      messageLatencyP99Ms: Number(percentile(latencies, 99).toFixed(1)),
-      saturationMessagesPerSecond: Math.round(saturation),
-      // The request path (the chat-message function) and, separately, the stream's share.
-      ddbRequestsPerChatMessage: Number(requestPathDdb.toFixed(2)),
-      streamDdbRequestsPerChatMessage: Number(streamDdb.toFixed(2)),
-      ddbRequestsPerChatMessageAll: Number(perMessageDdb.toFixed(2)),
-      ddbScans: ddb.total((n) => n.startsWith('Scan')),
-      postsPerChatMessage: Number(perMessagePosts.toFixed(2)),
-      ddbByCommand: Object.fromEntries(ddb.counts),
-    };
-    results.push(row);
-    console.log(
-      `${String(chats).padStart(4)} chats  ${String(row.offeredMessagesPerSecond).padStart(4)} msg/s offered  ` +
-        `p50 ${String(row.messageLatencyP50Ms).padStart(6)} ms  p99 ${String(row.messageLatencyP99Ms).padStart(6)} ms  ` +
-        `DynamoDB/msg ${row.ddbRequestsPerChatMessage} (+${row.streamDdbRequestsPerChatMessage} stream)  posts/msg ${row.postsPerChatMessage}  scans ${row.ddbScans}  ` +
-        `saturation ${row.saturationMessagesPerSecond} msg/s`,
-    );
-    // End the level's chats: each operator's slots free up for the next level.
-    for (const p of pairs) await p.operator.request({ action: 'end-chat', chatId: p.chatId }, 15_000);
-    for (const p of pairs) await p.visitor.close();
-  }
-
-  const pageViews = await pageViewBench(stack, ddb, posts, invocations, operators);
-
-  for (const o of operators) await o.close();
+  for (const o of consoles) await o.close();
+  // Let the last disconnects and stream batches finish before the stand-ins go away.
+  await sleep(500);
+  await stack.stream.idle();
+  const loadAverage = loadavg().map((n) => round(n, 1));
   await stack.stop();
+
+  const sizes = browserSizes();
+  console.log('\nbuilding and loading every Lambda bundle (as CDK builds it)...');
+  const bundles = [];
+  for (const b of await buildHandlers(join(ROOT, 'dist', 'lambda'))) {
+    bundles.push({ entry: b.entry, bytes: b.bytes, initMs: round(await measureInit(b.file, INIT_RUNS), 1) });
+  }
+
+  const at200 = levels.find((l) => l.chats === 200) ?? levels.at(-1)!;
+  const figures = {
+    messageLatencyP50Ms: at200.messageLatencyP50Ms,
+    messageLatencyP99Ms: at200.messageLatencyP99Ms,
+    pageViewsPerSecond: pageViews.pageViewsPerSecond,
+    ddbRequestsPerChatMessage: at200.ddbRequestsPerChatMessage,
+    ddbRequestsPerPageView: pageViews.counted.ddbRequests,
+    postsPerChatMessage: at200.postsPerChatMessage,
+    lambdaInvocationsPerPageView: pageViews.counted.lambdaInvocations,
+    costPer1000ChatsUsd: round(chatScenario.costPerChat.total * 1000, 4),
+    costPer1MPageViewsUsd: round(pageViewScenario.costPerPageView.total * 1e6, 3),
+    widgetLoaderGzipBytes: sizes.widgetLoaderGzipBytes,
+    widgetChatGzipBytes: sizes.widgetChatGzipBytes,
+    consoleGzipBytes: sizes.consoleGzipBytes,
+    handlerBundleMaxBytes: Math.max(...bundles.map((b) => b.bytes)),
+    handlerInitMsMax: Math.max(...bundles.map((b) => b.initMs)),
+  };
+  const targets: Partial<Record<keyof typeof figures, [string, (v: number) => boolean]>> = {
+    messageLatencyP99Ms: ['< 50', (v) => v < 50],
+    ddbRequestsPerChatMessage: ['<= 3', (v) => v <= 3],
+    ddbRequestsPerPageView: ['<= 4', (v) => v <= 4],
+    lambdaInvocationsPerPageView: ['<= 2', (v) => v <= 2],
+    pageViewsPerSecond: ['none lost', () => pageViews.stored === pageViews.pageViews],
+    costPer1000ChatsUsd: ['< 0.25', (v) => v < 0.25],
+    costPer1MPageViewsUsd: ['< 5', (v) => v < 5],
+    widgetLoaderGzipBytes: ['<= 6144', (v) => v <= 6144],
+    widgetChatGzipBytes: ['<= 20480', (v) => v <= 20480],
+    handlerBundleMaxBytes: [`< ${HANDLER_BUNDLE_MAX_BYTES}`, (v) => v < HANDLER_BUNDLE_MAX_BYTES],
+    handlerInitMsMax: [`< ${HANDLER_INIT_MAX_MS}`, (v) => v < HANDLER_INIT_MAX_MS],
+  };
+
   const out = {
     generatedAt: new Date().toISOString(),
     node: process.version,
-    messagesPerChat: MESSAGES_PER_CHAT,
-    operators: OPERATORS,
-    results,
+    // 1, 5 and 15 minute load averages at the end of the run, and the cores: latency and init
+    // figures mean little on a busy machine; the counts do not depend on it.
+    loadAverage,
+    cpus: cpus().length,
+    figures,
+    targets: Object.fromEntries(
+      Object.entries(targets).map(([k, [label, ok]]) => [
+        k,
+        { target: label, met: ok(figures[k as keyof typeof figures]) },
+      ]),
+    ),
+    assumptions: ASSUMPTIONS,
+    levels,
     pageViews,
+    chatScenario,
+    pageViewScenario,
+    bundles,
+    prices: PRICES,
   };
   writeFileSync(join(ROOT, 'test', 'bench', 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
+
+  console.log('\nfigure                          value        target     met');
+  for (const [k, v] of Object.entries(figures)) {
+    const t = targets[k as keyof typeof figures];
+    console.log(
+      `${k.padEnd(31)} ${String(v).padStart(10)}   ${(t?.[0] ?? '').padEnd(9)}  ${t ? (t[1](v) ? 'yes' : 'NO') : ''}`,
+    );
+  }
+  console.log('\ncost per 1,000 chats by line (USD):');
+  for (const [k, v] of Object.entries(chatScenario.costPerChat.lines))
+    console.log(`  ${k.padEnd(22)} ${(v * 1000).toFixed(4)}`);
+  console.log('cost per 1M page views by line (USD):');
+  for (const [k, v] of Object.entries(pageViewScenario.costPerPageView.lines))
+    console.log(`  ${k.padEnd(22)} ${(v * 1e6).toFixed(3)}`);
   console.log('\nwritten to test/bench/results.json');
 }
 
 /**
- * Page views: BROWSERS visitors each load PAGES pages one after another (a full page load: new
- * socket with the visitor token, page-view, welcome, close), with OPERATORS consoles watching.
- * Counts DynamoDB requests, posts and Lambda invocations per page view, the stream's included,
- * and checks that every page view was stored.
+ * N visitors, each in an accepted chat spread over the consoles, all sending at a human pace;
+ * latency is visitor send → the operator's console receiving the message.
  */
-async function pageViewBench(
-  stack: Awaited<ReturnType<typeof startLocalStack>>,
-  ddb: RequestCounter,
-  posts: RequestCounter,
-  invocations: Map<string, number>,
-  consoles: WsClient[],
-) {
-  const BROWSERS = Number(process.env.BENCH_BROWSERS ?? 20);
+async function messageLevel(stack: Stack, c: Counters, operators: WsClient[], chats: number) {
+  const pairs: { visitor: WsClient; operator: WsClient; chatId: string }[] = [];
+  for (let i = 0; i < chats; i++) {
+    const { ws } = await visitorPage(stack, { url: `https://shop.example/p/${i}`, title: `Page ${i}` });
+    const queued = await ws.request({ action: 'chat-request', name: `Visitor ${i}` }, 15_000);
+    const chatId = String((queued.chat as { chatId: string }).chatId);
+    const operator = operators[i % operators.length]!;
+    const accepted = await operator.request({ action: 'accept', chatId }, 15_000);
+    if (accepted.type !== 'chat-update') throw new Error(`accept failed: ${JSON.stringify(accepted)}`);
+    pairs.push({ visitor: ws, operator, chatId });
+  }
+  await sleep(500);
+  await stack.stream.idle();
+
+  resetAll(c);
+  const latencies: number[] = [];
+  const started = performance.now();
+  const send = async (pair: (typeof pairs)[number], id: string) => {
+    const from = pair.operator.frames.length;
+    const t0 = performance.now();
+    pair.visitor.send({ action: 'chat-message', chatId: pair.chatId, text: `message ${id}`, clientMsgId: id });
+    await pair.operator.next((f) => f.type === 'message' && f.clientMsgId === id, 30_000, from);
+    return performance.now() - t0;
+  };
+  await Promise.all(
+    pairs.map(async (pair, i) => {
+      for (let m = 0; m < MESSAGES_PER_CHAT; m++) {
+        await sleep(Math.random() * 2 * PACE_MS);
+        latencies.push(await send(pair, `b${chats}-${i}-${m}`));
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  // The sender's own echo is posted after the fan-out, and the stream runs after its window.
+  await sleep(300);
+  await stack.stream.idle();
+  const messages = chats * MESSAGES_PER_CHAT;
+  latencies.sort((a, b) => a - b);
+  const row = {
+    chats,
+    messages,
+    offeredMessagesPerSecond: Math.round(messages / (elapsed / 1000)),
+    messageLatencyP50Ms: round(percentile(latencies, 50), 1),
+    messageLatencyP99Ms: round(percentile(latencies, 99), 1),
+    // The request path (the chat-message function) and, separately, everything else (the stream).
+    ddbRequestsPerChatMessage: round(c.ddb.labelled('chat-message') / messages),
+    streamDdbRequestsPerChatMessage: round(c.ddb.labelled(STREAM_ENTRY) / messages),
+    ddbScans: c.ddb.total((n) => n.startsWith('Scan')),
+    postsPerChatMessage: round(c.posts.total() / messages),
+    saturationMessagesPerSecond: 0,
+    counted: counted(c, messages),
+  };
+
+  // Saturation: the same chats, every one sending back to back.
+  const burstStarted = performance.now();
+  await Promise.all(
+    pairs.map(async (pair, i) => {
+      for (let m = 0; m < MESSAGES_PER_CHAT; m++) await send(pair, `s${chats}-${i}-${m}`);
+    }),
+  );
+  row.saturationMessagesPerSecond = Math.round(messages / ((performance.now() - burstStarted) / 1000));
+  console.log(
+    `${String(chats).padStart(4)} chats  ${String(row.offeredMessagesPerSecond).padStart(4)} msg/s offered  ` +
+      `p50 ${String(row.messageLatencyP50Ms).padStart(6)} ms  p99 ${String(row.messageLatencyP99Ms).padStart(6)} ms  ` +
+      `DynamoDB/msg ${row.ddbRequestsPerChatMessage} (+${row.streamDdbRequestsPerChatMessage} stream)  ` +
+      `posts/msg ${row.postsPerChatMessage}  scans ${row.ddbScans}  saturation ${row.saturationMessagesPerSecond} msg/s`,
+  );
+  // End the level's chats: each operator's slots free up for the next level.
+  for (const p of pairs) await p.operator.request({ action: 'end-chat', chatId: p.chatId }, 15_000);
+  for (const p of pairs) await p.visitor.close();
+  await stack.stream.idle();
+  return row;
+}
+
+/**
+ * Page views: `browsers` visitors each load 10 pages one after another (a full page load: new
+ * socket with the visitor token, page-view, welcome, close), with the consoles watching. Counts
+ * everything a page load costs, connect, disconnect and the stream included, and checks that every
+ * page view was stored.
+ */
+async function pageViewBench(stack: Stack, c: Counters, consoles: WsClient[], browsers: number) {
   const PAGES = Number(process.env.BENCH_PAGES ?? 10);
   await stack.stream.idle();
-  ddb.reset();
-  posts.reset();
-  invocations.clear();
-  const framesBefore = consoles.map((c) => c.frames.length);
+  resetAll(c);
+  const framesBefore = consoles.map((x) => x.frames.length);
   const started = performance.now();
   const visitorIds = await Promise.all(
-    Array.from({ length: BROWSERS }, async (_, b) => {
+    Array.from({ length: browsers }, async (_, b) => {
       let vt: string | undefined;
       let id = '';
       for (let p = 0; p < PAGES; p++) {
         const page = await visitorPage(stack, {
-          url: `https://shop.example/bench/${b}/${p}`,
+          url: `https://shop.example/bench/${consoles.length}/${b}/${p}`,
           title: `Bench page ${p}`,
           ...(vt ? { vt } : {}),
         });
@@ -188,43 +381,127 @@ async function pageViewBench(
     }),
   );
   const elapsed = performance.now() - started;
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   await stack.stream.idle();
-  const total = BROWSERS * PAGES;
-  // No page view lost: every one is in the visitor's history.
+  const total = browsers * PAGES;
+  const measured = counted(c, total);
+  const costPerPageView = priced(c, total, {
+    inboundFrames: total,
+    connectionMinutes: ASSUMPTIONS.pageDwellMinutes,
+    // The loader from CloudFront, and the WebSocket upgrade through it.
+    cloudFrontRequests: ASSUMPTIONS.loaderFetchesPerPageView + 1,
+    cloudFrontBytes: ASSUMPTIONS.loaderFetchesPerPageView * browserSizes().widgetLoaderGzipBytes,
+  });
+  // No page view lost: every one is in the visitor's history (read after counting).
   const store = createDynamoStore(documentClient(), stack.tableName, { now: () => Date.now() });
   const stored = (await Promise.all(visitorIds.map((id) => store.pageViews(id, 1000)))).reduce(
     (n, l) => n + l.length,
     0,
   );
   const gridFrames = consoles.reduce(
-    (n, c, i) => n + c.frames.slice(framesBefore[i]).filter((f) => f.type === 'visitors').length,
+    (n, x, i) => n + x.frames.slice(framesBefore[i]).filter((f) => f.type === 'visitors').length,
     0,
   );
   const out = {
-    browsers: BROWSERS,
+    consoles: consoles.length,
+    browsers,
     pageViews: total,
     stored,
     pageViewsPerSecond: Math.round(total / (elapsed / 1000)),
-    // A full page load: the page-view function, and with connect, disconnect and the stream.
-    ddbRequestsPerPageView: Number((ddb.labelled('page-view') / total).toFixed(2)),
-    ddbRequestsPerPageLoad: Number((ddb.total() / total).toFixed(2)),
-    ddbRequestsPerPageLoadByFunction: Object.fromEntries(
-      [...ddb.byLabel].map(([k, v]) => [k, Number((v / total).toFixed(2))]),
-    ),
-    lambdaInvocationsPerPageView: Number(([...invocations.values()].reduce((a, b) => a + b, 0) / total).toFixed(2)),
-    postsPerPageView: Number((posts.total() / total).toFixed(2)),
-    gridFramesPerConsolePerPageView: Number((gridFrames / consoles.length / total).toFixed(3)),
-    invocationsByFunction: Object.fromEntries(invocations),
-    ddbByCommand: Object.fromEntries(ddb.counts),
+    gridFramesPerConsolePerPageView: round(gridFrames / consoles.length / total, 3),
+    counted: measured,
+    costPerPageView,
   };
   console.log(
-    `\npage views: ${out.pageViewsPerSecond}/s sustained with ${consoles.length} consoles, ${stored}/${total} stored, ` +
-      `DynamoDB/view ${out.ddbRequestsPerPageView} (page load in all ${out.ddbRequestsPerPageLoad}: ${JSON.stringify(out.ddbRequestsPerPageLoadByFunction)}), Lambda/view ${out.lambdaInvocationsPerPageView}, ` +
-      `posts/view ${out.postsPerPageView}, grid frames per console per view ${out.gridFramesPerConsolePerPageView}`,
+    `\npage views with ${consoles.length} consoles: ${out.pageViewsPerSecond}/s, ${stored}/${total} stored, ` +
+      `DynamoDB/view ${measured.ddbRequests} (table saw ${measured.ddbRequestsSeenByTable}), ` +
+      `Lambda/view ${measured.lambdaInvocations}, posts/view ${measured.posts}, ` +
+      `grid frames per console per view ${out.gridFramesPerConsolePerPageView}, ` +
+      `$${(costPerPageView.total * 1e6).toFixed(2)} per 1M`,
   );
   return out;
 }
 
+/**
+ * The chat cost scenario: SCENARIO_CHATS chats, one after another, each requested by a visitor
+ * already on a page, accepted by one of the online operators, 20 messages (visitor and operator
+ * taking turns) and ended by the visitor. Everything counted from the request on (the visitor's
+ * page views are the page-view scenario's).
+ */
+async function chatCostScenario(stack: Stack, c: Counters, operators: WsClient[]) {
+  const visitors = [];
+  for (let i = 0; i < SCENARIO_CHATS; i++)
+    visitors.push((await visitorPage(stack, { url: `https://shop.example/c/${i}` })).ws);
+  await sleep(300);
+  await stack.stream.idle();
+  resetAll(c);
+  const cpuBefore = process.cpuUsage();
+  let inboundFrames = 0;
+  let lastChatId = '';
+  for (const [i, visitor] of visitors.entries()) {
+    const queued = await visitor.request({ action: 'chat-request', name: `Cost ${i}` }, 15_000);
+    const chatId = String((queued.chat as { chatId: string }).chatId);
+    const operator = operators[i % operators.length]!;
+    await operator.request({ action: 'accept', chatId }, 15_000);
+    inboundFrames += 2;
+    for (let m = 0; m < SCENARIO_MESSAGES; m++) {
+      const [from, to] = m % 2 === 0 ? [visitor, operator] : [operator, visitor];
+      const id = `cost-${i}-${m}`;
+      const mark = to.frames.length;
+      from.send({ action: 'chat-message', chatId, text: `scenario message ${m}`, clientMsgId: id });
+      await to.next((f) => f.type === 'message' && f.clientMsgId === id, 15_000, mark);
+      inboundFrames += 1;
+    }
+    await visitor.request({ action: 'end-chat', chatId }, 15_000);
+    inboundFrames += 1;
+    lastChatId = chatId;
+  }
+  await sleep(300);
+  await stack.stream.idle();
+  const cpu = process.cpuUsage(cpuBefore);
+  const chats = SCENARIO_CHATS;
+  const measured = counted(c, chats);
+  const costPerChat = priced(c, chats, {
+    inboundFrames,
+    connectionMinutes: ASSUMPTIONS.chatMinutes,
+    // chat.js once per chat (the loader is the page view's).
+    cloudFrontRequests: 1,
+    cloudFrontBytes: browserSizes().widgetChatGzipBytes,
+  });
+  // The chat item grows with its messages (idempotency keys): its size decides the write units.
+  const store = createDynamoStore(documentClient(), stack.tableName, { now: () => Date.now() });
+  const chatItemBytes = JSON.stringify(await store.getChat(lastChatId)).length;
+  for (const v of visitors) await v.close();
+  const out = {
+    operatorsOnline: operators.length,
+    chats,
+    messagesPerChat: SCENARIO_MESSAGES,
+    inboundFramesPerChat: inboundFrames / chats,
+    counted: measured,
+    ddbRequestsPerMessage: round(c.ddb.total() / (chats * SCENARIO_MESSAGES)),
+    chatItemBytesAtEnd: chatItemBytes,
+    // The whole local process (gateway, proxy, clients and handlers): an upper bound of handler CPU.
+    processCpuMsPerMessage: round((cpu.user + cpu.system) / 1000 / (chats * SCENARIO_MESSAGES), 2),
+    costPerChat,
+  };
+  console.log(
+    `\nchat scenario (${SCENARIO_MESSAGES} messages, ${operators.length} operators): DynamoDB/chat ${measured.ddbRequests}, ` +
+      `posts/chat ${measured.posts}, Lambda/chat ${measured.lambdaInvocations}, ` +
+      `$${(costPerChat.total * 1000).toFixed(4)} per 1,000 chats`,
+  );
+  return out;
+}
+
+function browserSizes() {
+  const gz = (p: string) => gzipSync(readFileSync(join(ROOT, 'dist', p)), { level: 9 }).length;
+  return {
+    widgetLoaderGzipBytes: gz('widget/parley.js'),
+    widgetChatGzipBytes: gz('widget/chat.js'),
+    consoleGzipBytes: gz('console/app.js') + gz('console/app.css') + gz('console/index.html'),
+  };
+}
+
+// Every function of the CDK app is in the bundle list (a new entry cannot escape the figures).
+if (lambdaEntries().length === 0) throw new Error('no Lambda entries found in routes.ts');
 await main();
 process.exit(0);

@@ -36,15 +36,23 @@ function hostOf(url: string | undefined): string | undefined {
  * full page load asks, so each function instance keeps the answer for a few seconds.
  */
 const ONLINE_CACHE_MS = 5_000;
-const onlineCache = new Map<string, { at: number; count: number }>();
-export async function operatorsOnlineCount(deps: Pick<Deps, 'store' | 'clock'>, siteId: string): Promise<number> {
+const onlineCache = new Map<string, { at: number; count: number; departments: string[] }>();
+async function operatorsSnapshot(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  siteId: string,
+): Promise<{ count: number; departments: string[] }> {
   const now = deps.clock.now();
   const hit = onlineCache.get(siteId);
-  if (hit && now - hit.at < ONLINE_CACHE_MS) return hit.count;
+  if (hit && now - hit.at < ONLINE_CACHE_MS) return hit;
   const operators = await deps.store.siteOperators(siteId);
   const count = operators.filter((o) => o.status === 'online' && !o.disabled && !o.silent && o.connections > 0).length;
-  onlineCache.set(siteId, { at: now, count });
-  return count;
+  // The departments a visitor may leave a message for: those of enabled operators (leave-message checks the same).
+  const departments = [...new Set(operators.filter((o) => !o.disabled).flatMap((o) => o.departments ?? []))].sort();
+  onlineCache.set(siteId, { at: now, count, departments });
+  return { count, departments };
+}
+export async function operatorsOnlineCount(deps: Pick<Deps, 'store' | 'clock'>, siteId: string): Promise<number> {
+  return (await operatorsSnapshot(deps, siteId)).count;
 }
 
 /** After a status change in this instance (other instances catch up within ONLINE_CACHE_MS). */
@@ -126,6 +134,7 @@ async function welcomeVisitor(
       ? deps.store.messagesAfter(openChat.chatId, Math.max(0, openChat.seq - WELCOME_MESSAGES), WELCOME_MESSAGES)
       : [],
   ]);
+  const { departments } = await operatorsSnapshot(deps, identity.siteId); // cached by the count above
   const welcome: VisitorWelcome = {
     type: 'welcome',
     role: 'visitor',
@@ -138,6 +147,7 @@ async function welcomeVisitor(
       : {}),
     widget: settings.widget,
     chatBlocked: counted.tag === 'unwelcome',
+    ...(departments.length > 1 ? { departments } : {}),
   };
   await deliver(deps, [caller.connectionId], withReqId(welcome, caller.reqId));
 }

@@ -96,3 +96,41 @@ describe('widget appearance in the site settings', () => {
     expect((await api(stack, admin, 'GET', '/api/settings')).body.widget).toEqual(appearance);
   });
 });
+
+describe('departments offered in the leave-a-message form', () => {
+  it('the welcome lists the departments of enabled operators once there are two, and a message can address one', async () => {
+    const one = await visitorPage(stack);
+    expect(one.welcome.departments).toBeUndefined();
+    await one.ws.close();
+
+    const samId = (await api<{ id: string; email: string }[]>(stack, admin, 'GET', '/api/operators')).body.find(
+      (o) => o.email === sam.email,
+    )!.id;
+    for (const name of ['Sales', 'Support']) {
+      expect((await api(stack, admin, 'POST', '/api/departments', { name })).status).toBe(201);
+    }
+    expect((await api(stack, admin, 'PUT', `/api/operators/${samId}`, { departments: ['Sales'] })).status).toBe(200);
+    const me = (await api<{ id: string; email: string }[]>(stack, admin, 'GET', '/api/operators')).body.find(
+      (o) => o.email === stack.demoOperator.email,
+    )!.id;
+    expect((await api(stack, admin, 'PUT', `/api/operators/${me}`, { departments: ['Support'] })).status).toBe(200);
+
+    // The widget's operator cache lives a few seconds per instance.
+    let page = await visitorPage(stack);
+    for (let i = 0; i < 40 && !page.welcome.departments; i++) {
+      await page.ws.close();
+      await new Promise((r) => setTimeout(r, 250));
+      page = await visitorPage(stack);
+    }
+    expect(page.welcome.departments).toEqual(['Sales', 'Support']);
+    const ack = await page.ws.request({
+      action: 'leave-message',
+      name: 'Dora',
+      email: 'dora@example.com',
+      text: 'A question for sales',
+      department: 'Sales',
+    });
+    expect(ack).toMatchObject({ type: 'ack', action: 'leave-message' });
+    await page.ws.close();
+  }, 30_000);
+});

@@ -30,21 +30,33 @@ import {
   RateLimitedError,
 } from './errors.js';
 import { broadcastQueue } from './operators.js';
-import { assertMay, isAssignedOperator, isChatVisitor, mayControlChat, mayReadChat } from './permissions.js';
+import {
+  assertMay,
+  isAssignedOperator,
+  isChatVisitor,
+  mayControlChat,
+  mayReadChat,
+  silentMaySee,
+} from './permissions.js';
 import { forVisitor } from './offline-messages.js';
 import type { AppendMessageInput, Deps } from './ports.js';
 import { ASSIGNMENT_MS, chatLimit, offerQueuedChats, offerTargets, reoffer, routeRequest } from './routing.js';
 import { siteSettings } from './settings.js';
 import { telemetryOf } from './telemetry.js';
-import type { ChatRecord, Identity } from './types.js';
+import type { ChatRecord, Identity, OperatorRecord } from './types.js';
 import { chatSummary } from './views.js';
 
 export const SYNC_PAGE = 500;
 
-async function loadChat(deps: Deps, chatId: string, identity: Identity): Promise<ChatRecord> {
+async function loadChat(deps: Deps, chatId: string, identity: Identity, op?: OperatorRecord): Promise<ChatRecord> {
   const chat = await deps.store.getChat(chatId);
   // Not telling a stranger whether a chat exists: both cases read as not found.
   if (!chat || !mayReadChat(identity, chat)) throw new NotFoundError('no such chat');
+  // Only an operator outside the chat costs the read of their record (silent departments).
+  if (identity.role === 'operator' && !isAssignedOperator(identity, chat)) {
+    const me = op ?? (await deps.store.getOperator(identity.operatorId));
+    if (!silentMaySee(me, chat)) throw new NotFoundError('no such chat');
+  }
   return chat;
 }
 
@@ -194,7 +206,7 @@ export async function acceptChat(deps: Deps, caller: Caller, frame: AcceptFrame)
   if (identity.role !== 'operator') throw new ForbiddenError('only operators accept chats');
   const op = await deps.store.getOperator(identity.operatorId);
   if (!op || op.disabled) throw new ForbiddenError('this operator is disabled');
-  const existing = await loadChat(deps, frame.chatId, identity);
+  const existing = await loadChat(deps, frame.chatId, identity, op);
   if (existing.status === 'ended') throw new ChatEndedError();
   if (existing.status === 'active') throw new AlreadyTakenError();
   const settings = await siteSettings(deps, identity.siteId);

@@ -163,6 +163,8 @@ export async function inviteVisitor(deps: Deps, caller: Caller, frame: InviteFra
     siteSettings(deps, identity.siteId),
   ]);
   if (!op || op.disabled) throw new ForbiddenError('this operator is disabled');
+  // A silent department works only the chats it is given; it sees no browsing visitors to invite.
+  if (op.silent) throw new ForbiddenError('operators of a silent department do not invite');
   if (!v || v.siteId !== identity.siteId) throw new NotFoundError('no such visitor');
   if (v.connections <= 0) throw new ConflictError('the visitor has left');
   if (v.openChatId) throw new ConflictError('the visitor is already in a chat');

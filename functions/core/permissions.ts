@@ -29,6 +29,15 @@ export function mayControlChat(identity: Identity, chat: ChatRecord, operator?: 
   return identity.role === 'operator' && operator?.role === 'admin' && operator.siteId === chat.siteId;
 }
 
+/**
+ * A silent-department operator sees only the chats they take part in, and those chats' visitors
+ * (the seed's "Hide Other Operators Activity", forced for silent departments).
+ */
+export function silentMaySee(operator: OperatorRecord | undefined, chat: ChatRecord | undefined): boolean {
+  if (!operator?.silent) return true;
+  return !!chat && chat.operators.some((o) => o.id === operator.operatorId);
+}
+
 export function assertMay(allowed: boolean, message?: string): void {
   if (!allowed) throw new ForbiddenError(message);
 }

@@ -11,6 +11,7 @@ import { deliver } from './delivery.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
 import { scheduleAutoInvitation } from './invitations.js';
 import { forVisitor } from './offline-messages.js';
+import { silentMaySee } from './permissions.js';
 import type { Deps } from './ports.js';
 import { searchFromReferrer } from './search-referrer.js';
 import { siteSettings } from './settings.js';
@@ -179,7 +180,14 @@ async function operatorAndVisitor(
   ]);
   if (!op || op.disabled) throw new ForbiddenError('this operator is disabled');
   if (!visitor || visitor.siteId !== identity.siteId) throw new NotFoundError('no such visitor');
+  if (!(await silentMaySeeVisitor(deps, op, visitor))) throw new NotFoundError('no such visitor');
   return { op, visitor };
+}
+
+/** A silent-department operator sees only the visitors of the chats they take part in. */
+async function silentMaySeeVisitor(deps: Deps, op: OperatorRecord, visitor: VisitorRecord): Promise<boolean> {
+  if (!op.silent) return true;
+  return silentMaySee(op, visitor.openChatId ? await deps.store.getChat(visitor.openChatId) : undefined);
 }
 
 export async function tagVisitor(deps: Deps, caller: Caller, frame: TagVisitorFrame): Promise<void> {
@@ -232,6 +240,7 @@ export const DETAIL_PAGE_VIEWS = 500;
 export async function visitorDetails(deps: Deps, op: OperatorRecord, visitorId: string): Promise<VisitorDetails> {
   const visitor = await deps.store.getVisitor(visitorId);
   if (!visitor || visitor.siteId !== op.siteId) throw new NotFoundError('no such visitor');
+  if (!(await silentMaySeeVisitor(deps, op, visitor))) throw new NotFoundError('no such visitor');
   const [settings, stored, chats, notes] = await Promise.all([
     siteSettings(deps, op.siteId),
     deps.store.pageViews(visitorId, DETAIL_PAGE_VIEWS),

@@ -14,6 +14,7 @@ import {
   operatorFromClaims,
   updatePreferences,
 } from '../core/operators.js';
+import { silentMaySee } from '../core/permissions.js';
 import { reportRange, siteReport } from '../core/reports.js';
 import { forgetSiteSettings, settingsView, siteSettings, updateSettings } from '../core/settings.js';
 import { operatorProfile } from '../core/views.js';
@@ -87,7 +88,7 @@ export const handler = observed(
         const after = Number(event.queryStringParameters?.after ?? '0');
         if (!Number.isInteger(after) || after < 0) throw new BadRequestError('after must be a whole number');
         const chat = await deps.store.getChat(chatId);
-        if (!chat || chat.siteId !== op.siteId) throw new NotFoundError('no such chat');
+        if (!chat || chat.siteId !== op.siteId || !silentMaySee(op, chat)) throw new NotFoundError('no such chat');
         return json(200, { chatId, messages: await deps.store.messagesAfter(chatId, after, 500) });
       }
       if (route === 'GET /api/visitors/{visitorId}') {

@@ -211,6 +211,13 @@ describe.skipIf(!hasChromium && !requireBrowser)('invitations in Chromium agains
         .poll(() => rowOf(visitorId).getByTestId('invitation-status').getAttribute('data-outcome'), LIVE)
         .toBe('pending');
       await shot(dana, '4-invited');
+      // Unanswered, it follows the visitor to the next page (without ringing again).
+      await visitor.goto(`${stack.url}/contact.html`);
+      await popup(visitor).waitFor(LIVE);
+      expect(await visitor.getByTestId('parley-invitation-text').textContent()).toBe(
+        'Shall I help you pick a plan, Nora?',
+      );
+      expect(await popup(visitor).getAttribute('data-bell')).toBe('restored');
       await visitor.getByTestId('parley-invitation-close').click();
       await expect.poll(() => popup(visitor).count(), LIVE).toBe(0);
       await expect
@@ -222,13 +229,16 @@ describe.skipIf(!hasChromium && !requireBrowser)('invitations in Chromium agains
   );
 
   it(
-    'the server refuses an invitation to a visitor who has left, and the dialog says so',
+    'from the info panel: the server refuses an invitation to a visitor who has left, and the dialog says so',
     async () => {
       const other = await newPage('leaver');
       await other.goto(`${stack.url}/`);
       await expect.poll(() => received(other, 'welcome').length, LIVE).toBeGreaterThan(0);
       const otherId = String(received(other, 'welcome')[0]!.visitorId);
-      await rowOf(otherId).getByTestId('invite-open').click();
+      // This time from the visitor's info panel.
+      await rowOf(otherId).click();
+      const panel = dana.locator(`[data-testid=visitor-info][data-visitor-id="${otherId}"]`);
+      await panel.getByTestId('vi-invite').click();
       const dialog = dana.getByTestId('invite-dialog');
       await dialog.waitFor(LIVE);
       await other.close();

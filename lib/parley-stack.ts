@@ -90,6 +90,9 @@ export class ParleyStack extends Stack {
       handlersDir: props.handlersDir,
     });
 
+    // Disabling an operator closes their open consoles (DeleteConnection) at once.
+    this.realtime.grantManageConnections(this.httpApi.handler);
+
     this.scheduling = new ParleyScheduling(this, 'Scheduling');
     this.mail = new ParleyMail(this, 'Mail', { mailFrom: props.mailFrom });
 
@@ -115,8 +118,9 @@ export class ParleyStack extends Stack {
     //   HTTP API an operator's reply to one (offline-message.reply), both for the mail function;
     this.scheduling.grantPutEvents(this.wsRoute('leave-message'));
     this.scheduling.grantPutEvents(this.httpApi.handler);
-    // - `$disconnect` starts an operator's grace period as a one-time schedule of operator-presence;
-    this.scheduling.grantScheduling(this.wsRoute('$disconnect'));
+    // - the stream starts an operator's grace period (their last console closed: `$disconnect`
+    //   removed it, with no Lambda) as a one-time schedule of operator-presence;
+    this.scheduling.grantScheduling(this.visitorStream.handler);
     // - `page-view` schedules a qualifying visitor's automatic invitation (auto-invite).
     this.scheduling.grantScheduling(this.wsRoute('page-view'));
     // - the mail function sends transcripts, offline messages and replies from the Parley sender.

@@ -2,12 +2,23 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  WebSocketAwsIntegration,
+  WebSocketLambdaIntegration,
+  WebSocketMockIntegration,
+} from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { WS_AUTHORIZER_ENTRY, WS_ROUTES, type WsRoute } from '../functions/handlers/routes.js';
+import {
+  WS_AUTHORIZER_ENTRY,
+  WS_INTEGRATIONS,
+  WS_ROUTES,
+  type WsIntegration,
+  type WsRoute,
+} from '../functions/handlers/routes.js';
+import { requestTemplate } from '../functions/handlers/ws-integrations.js';
 import type { ParleyData } from './data.js';
 import { grantTable, ParleyFunction, pascalId } from './function.js';
 import { acknowledge, acknowledgeWildcardResource } from './nag.js';
@@ -35,6 +46,11 @@ export interface RealtimeApiProps {
   readonly throttleBurstLimit?: number;
   /** The routes and their handler files. @default WS_ROUTES from functions/handlers/routes.ts */
   readonly routes?: readonly WsRoute[];
+  /**
+   * Routes API Gateway serves without a Lambda (`$connect`, `$disconnect`).
+   * @default WS_INTEGRATIONS from functions/handlers/routes.ts
+   */
+  readonly integrations?: Readonly<Record<string, WsIntegration>>;
   /** Folder of the handler files. @default functions/handlers */
   readonly handlersDir?: string;
   /** Route keys that never post to connections (no ManageConnections grant). @default ['$connect'] */
@@ -71,6 +87,11 @@ export class RealtimeApi extends Construct {
   readonly authorizerFunction: ParleyFunction;
   /** Every route's function, by route key. */
   readonly functions: ReadonlyMap<string, ParleyFunction>;
+  /**
+   * The role API Gateway's DynamoDB integrations act as: UpdateItem on the table, only on keys
+   * and attributes the integrations name (`$disconnect` forgetting a socket).
+   */
+  readonly integrationRole: iam.Role;
   /** ARN of this stage's connections in the management API (any method on `@connections/{id}`). */
   readonly manageConnectionsArn: string;
 
@@ -184,6 +205,57 @@ export class RealtimeApi extends Construct {
       functions.set(route.routeKey, fn);
     }
     this.functions = functions;
+
+    // `$connect` and `$disconnect` run no Lambda: the authorizer has already decided (and recorded
+    // an operator's console); a closing socket is one DynamoDB UpdateItem rendered from
+    // WS_INTEGRATIONS, the same definition the local gateway executes.
+    const integrations = props.integrations ?? WS_INTEGRATIONS;
+    this.integrationRole = new iam.Role(this, 'IntegrationRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'Parley WebSocket routes served by API Gateway itself (DynamoDB integrations)',
+    });
+    for (const [routeKey, definition] of Object.entries(integrations)) {
+      const id = `Route${pascalId(routeKey.replace(/^\$/, ''))}`;
+      let integration: WebSocketMockIntegration | WebSocketAwsIntegration;
+      if (definition.kind === 'mock') {
+        integration = new WebSocketMockIntegration(`${id}Integration`, {
+          requestTemplates: { $default: JSON.stringify({ statusCode: 200 }) },
+          templateSelectionExpression: '\\$default',
+        });
+      } else {
+        this.integrationRole.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: `Parley${pascalId(routeKey.replace(/^\$/, ''))}`,
+            actions: [`dynamodb:${definition.action}`],
+            resources: [props.data.table.tableArn],
+            conditions: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': definition.leadingKeys.map((k) => `${k}*`) },
+              'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...definition.attributes] },
+              StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+            },
+          }),
+        );
+        integration = new WebSocketAwsIntegration(`${id}Integration`, {
+          integrationUri: `arn:${stack.partition}:apigateway:${stack.region}:dynamodb:action/${definition.action}`,
+          integrationMethod: apigwv2.HttpMethod.POST,
+          credentialsRole: this.integrationRole,
+          requestTemplates: { $default: requestTemplate(definition, props.data.table.tableName) },
+          templateSelectionExpression: '\\$default',
+        });
+      }
+      const created =
+        routeKey === '$connect'
+          ? this.api.addRoute(routeKey, { integration, authorizer })
+          : this.api.addRoute(routeKey, { integration });
+      if (routeKey !== '$connect') {
+        acknowledge(
+          created,
+          'APIG4',
+          'A WebSocket API authorizes once, at $connect (Lambda REQUEST authorizer); API Gateway allows no ' +
+            'authorizer on $disconnect. Its request names only the connection the authorizer identified.',
+        );
+      }
+    }
 
     if (!props.accessLogs) {
       acknowledge(

@@ -10,11 +10,20 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIP, type Socket } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
-import { HTTP_API_ENTRY, HTTP_ROUTES, WS_AUTHORIZER_ENTRY, WS_ROUTES } from '../functions/handlers/routes.js';
+import { documentClient } from '../functions/adapters/dynamo-client.js';
+import {
+  HTTP_API_ENTRY,
+  HTTP_ROUTES,
+  WS_AUTHORIZER_ENTRY,
+  WS_INTEGRATIONS,
+  WS_ROUTES,
+} from '../functions/handlers/routes.js';
+import { integrationRequest } from '../functions/handlers/ws-integrations.js';
 import { LIMITS } from '../functions/protocol/limits.js';
-import type { Invoke } from './lambda-runner.js';
+import { currentInvocation, type Invoke } from './lambda-runner.js';
 
 export interface GatewayOptions {
   port: number;
@@ -59,6 +68,7 @@ export class LocalGateway {
   private conns = new Map<string, Conn>();
   private jwks: ReturnType<typeof createRemoteJWKSet>;
   port = 0;
+  private closing = false;
 
   constructor(private readonly opts: GatewayOptions) {
     this.jwks = createRemoteJWKSet(new URL(opts.cognito.jwksUrl));
@@ -66,6 +76,32 @@ export class LocalGateway {
 
   private invoke(entry: string, event: unknown): Promise<unknown> {
     return this.opts.invoke(entry, event);
+  }
+
+  /**
+   * A route API Gateway serves itself (WS_INTEGRATIONS): a mock does nothing, a DynamoDB
+   * integration sends the very request its VTL template renders in AWS (functions/handlers/
+   * ws-integrations.ts), through the handlers' DynamoDB client (the benchmark counts it as the
+   * route's). Failures are what API Gateway logs and otherwise ignores on `$disconnect`.
+   */
+  private async integrate(routeKey: string, conn: Pick<Conn, 'id' | 'connectedAt' | 'authorizer'>) {
+    const integration = WS_INTEGRATIONS[routeKey];
+    if (!integration || integration.kind === 'mock') return;
+    const { input } = integrationRequest(integration, String(process.env.TABLE_NAME), {
+      connectionId: conn.id,
+      connectedAt: conn.connectedAt,
+      requestTimeEpoch: Date.now(),
+      authorizer: conn.authorizer,
+    });
+    await currentInvocation.run(routeKey, async () => {
+      try {
+        // biome-ignore lint/suspicious/noExplicitAny: a low-level command through the shared document client
+        await documentClient().send(new UpdateItemCommand(input) as any);
+      } catch (err) {
+        // A refused condition: the socket was never recorded (no page view) or is already gone.
+        if ((err as Error)?.name !== 'ConditionalCheckFailedException') throw err;
+      }
+    });
   }
 
   async listen(): Promise<number> {
@@ -80,6 +116,7 @@ export class LocalGateway {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const c of this.conns.values()) c.socket.terminate();
     this.conns.clear();
     await new Promise<void>((r) => this.wss.close(() => r()));
@@ -150,16 +187,7 @@ export class LocalGateway {
         return;
       }
       const authorizer = { ...(auth.context ?? {}), principalId: auth.principalId };
-      const result = (await this.invoke('ws-connect', {
-        headers,
-        queryStringParameters: query,
-        requestContext: { ...this.baseContext(pending, '$connect', 'CONNECT'), authorizer },
-        isBase64Encoded: false,
-      })) as { statusCode?: number } | undefined;
-      if (result?.statusCode && result.statusCode >= 300) {
-        socket.end(`HTTP/1.1 ${result.statusCode} Refused\r\ncontent-length: 0\r\n\r\n`);
-        return;
-      }
+      await this.integrate('$connect', { ...pending, authorizer });
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, { ...pending, authorizer }));
     } catch (err) {
       console.error('[gateway] $connect failed', err);
@@ -179,10 +207,10 @@ export class LocalGateway {
     socket.on('close', () => {
       if (!this.conns.delete(conn.id)) return;
       clearTimeout(conn.idle);
-      void this.invoke('ws-disconnect', {
-        requestContext: { ...this.baseContext(conn, '$disconnect', 'DISCONNECT'), authorizer: conn.authorizer },
-        isBase64Encoded: false,
-      }).catch((err) => console.error('[gateway] $disconnect failed', err));
+      void this.integrate('$disconnect', conn).catch((err) => {
+        // Stopping: the table may already be gone.
+        if (!this.closing) console.error('[gateway] $disconnect failed', err);
+      });
     });
     socket.on('error', () => socket.terminate());
   }

@@ -6,6 +6,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -15,7 +16,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AppendResult, Clock, Store } from '../core/ports.js';
-import type { ChatRecord, ConnectionRecord, InvitationRecord, OperatorRecord, VisitorRecord } from '../core/types.js';
+import { liveSockets, parseSocketElement } from '../core/sockets.js';
+import type { ChatRecord, InvitationRecord, OperatorRecord, VisitorRecord } from '../core/types.js';
 import { senderName } from '../core/views.js';
 import type {
   AutoInvitationRule,
@@ -32,7 +34,6 @@ type Item = Record<string, unknown>;
 const DAY_S = 24 * 60 * 60;
 /** Report counters are kept this long (they hold no personal data). */
 export const REPORT_RETENTION_DAYS = 400;
-const CONNECTION_TTL_S = 3 * 60 * 60;
 
 const isConditionFailure = (err: unknown) =>
   err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
@@ -45,27 +46,49 @@ const epochS = (ms: number) => Math.floor(ms / 1000);
  */
 const operatorKey = (ids: readonly string[]) => ids.join(',');
 
-function strip<T>(item: Item | undefined, drop: string[] = []): T | undefined {
+function stripAt<T>(item: Item | undefined, drop: string[] = [], now = Date.now()): T | undefined {
   if (!item) return undefined;
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) {
     if (k === 'pk' || k === 'sk' || k === 'gsi1pk' || k === 'gsi1sk' || k === 'ttl' || drop.includes(k)) continue;
     out[k] = v;
   }
-  return out as T;
+  return withSockets(item, out, now) as T;
+}
+
+/**
+ * A visitor's or operator's open sockets are the elements of the `connIds` string set (see
+ * core/connections.ts); records carry them as `sockets` and their number as `connections`.
+ */
+function withSockets(item: Item, out: Item, now: number): Item {
+  if (item.sk !== 'PROFILE' || !/^(VIS|OP)#/.test(String(item.pk))) return out;
+  delete out.connIds;
+  const sockets = liveSockets(item.connIds as Iterable<string> | undefined, now);
+  out.sockets = sockets;
+  out.connections = sockets.length;
+  return out;
+}
+
+/** A stream image of a visitor or operator profile as the store reads it (sockets, connections). */
+export function profileFromImage<T>(image: Item, now: number): T {
+  const out: Item = { ...image };
+  for (const k of ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl']) delete out[k];
+  return withSockets(image, out, now) as T;
 }
 
 function toChat(item: Item | undefined): ChatRecord | undefined {
-  return strip<ChatRecord>(item, ['operatorIds', 'operatorKey', 'cmids', 'lastMessageAt', 'transcripts']);
+  return stripAt<ChatRecord>(item, ['operatorIds', 'operatorKey', 'cmids', 'lastMessageAt', 'transcripts']);
 }
 
 function toMessage(item: Item): ChatMessage {
-  const m = strip<ChatMessage>(item)!;
+  const m = stripAt<ChatMessage>(item)!;
   return m;
 }
 
 export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string, clock: Clock): Store {
   const TableName = tableName;
+  // Sockets older than API Gateway's 2-hour limit read as closed, by this store's clock.
+  const strip = <T>(item: Item | undefined, drop: string[] = []): T | undefined => stripAt<T>(item, drop, clock.now());
   const alive = (item: Item | undefined): Item | undefined => {
     if (!item) return undefined;
     const ttl = item.ttl;
@@ -144,48 +167,47 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
   }
 
   const store: Store = {
-    async putConnection(conn) {
-      const index =
-        conn.role === 'operator'
-          ? { gsi1pk: keys.operatorConnectionsIndex(conn.siteId), gsi1sk: conn.connectionId }
-          : { gsi1pk: keys.visitorConnectionsIndex(conn.visitorId!), gsi1sk: conn.connectionId };
-      await db.send(
-        new PutCommand({
-          TableName,
-          Item: {
-            ...keys.connection(conn.connectionId),
-            ...index,
-            ...conn,
-            ttl: epochS(conn.connectedAt) + CONNECTION_TTL_S,
-          },
+    async addOperatorSocket(operatorId, element) {
+      // Refuses a disabled operator in the same write.
+      return strip<OperatorRecord>(
+        await update({
+          Key: keys.operator(operatorId),
+          UpdateExpression: 'ADD connIds :s',
+          ConditionExpression: 'attribute_exists(pk) AND disabled <> :yes',
+          ExpressionAttributeValues: { ':s': new Set([element]), ':yes': true },
         }),
       );
     },
-    async getConnection(connectionId) {
-      return strip<ConnectionRecord>(await get(keys.connection(connectionId)));
-    },
-    async deleteConnection(connectionId) {
-      const out = await db.send(
-        new DeleteCommand({ TableName, Key: keys.connection(connectionId), ReturnValues: 'ALL_OLD' }),
-      );
-      return strip<ConnectionRecord>(alive(out.Attributes));
-    },
-    async countConnectionView(connectionId) {
-      const out = await update({
-        Key: keys.connection(connectionId),
-        UpdateExpression: 'ADD #views :one',
+    async forgetSockets(owner, elements) {
+      if (elements.length === 0) return;
+      await update({
+        Key: owner.role === 'operator' ? keys.operator(owner.id) : keys.visitor(owner.id),
+        UpdateExpression: 'DELETE connIds :s',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#views': 'views' },
-        ExpressionAttributeValues: { ':one': 1 },
+        ExpressionAttributeValues: { ':s': new Set(elements) },
       });
-      // A missing record (a race with $disconnect) reads as undefined: the caller treats it as a first view.
-      return strip<ConnectionRecord>(alive(out));
     },
     async operatorConnections(siteId) {
-      return (await queryIndex(keys.operatorConnectionsIndex(siteId), 5000)).map((i) => strip<ConnectionRecord>(i)!);
+      // The consoles are on the operators' own items: the fan-out is the site's operators Query.
+      return (await store.siteOperators(siteId)).flatMap((op) =>
+        (op.sockets ?? []).map((s) => ({
+          connectionId: s.connectionId,
+          connectedAt: s.connectedAt,
+          role: 'operator' as const,
+          siteId,
+          operatorId: op.operatorId,
+        })),
+      );
     },
     async visitorConnections(visitorId) {
-      return (await queryIndex(keys.visitorConnectionsIndex(visitorId), 100)).map((i) => strip<ConnectionRecord>(i)!);
+      const v = await store.getVisitor(visitorId);
+      return (v?.sockets ?? []).map((s) => ({
+        connectionId: s.connectionId,
+        connectedAt: s.connectedAt,
+        role: 'visitor' as const,
+        siteId: v!.siteId,
+        visitorId,
+      }));
     },
 
     async getVisitor(visitorId) {
@@ -211,72 +233,112 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       if (input.enrichment?.ip) changes.ip = input.enrichment.ip;
       if (input.enrichment?.geo) changes.geo = input.enrichment.geo;
       if (input.enrichment?.client) changes.client = input.enrichment.client;
-      const names: Record<string, string> = {};
-      const values: Item = { ':one': 1, ':conn': input.firstOnConnection ? 1 : 0, ':zero': 0, ':at': input.at };
-      const sets = Object.entries(changes).map(([k, v], i) => {
-        names[`#a${i}`] = k;
-        values[`:a${i}`] = v;
-        return `#a${i} = :a${i}`;
-      });
-      sets.push('firstSeen = if_not_exists(firstSeen, :at)', 'visitStart = if_not_exists(visitStart, :at)');
-      // A new address gets its hostname resolved again (off the hot path, by the stream).
-      const remove = input.enrichment?.ip ? ' REMOVE hostname' : '';
-      const out = await db.send(
-        new UpdateCommand({
-          TableName,
-          Key: keys.visitor(input.visitorId),
-          UpdateExpression: `SET ${sets.join(', ')}${remove} ADD pageViews :one, connections :conn, visits :zero`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          // The item before: the core decides from it whether this page view began a new visit.
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const old = alive(out.Attributes);
-      const before = strip<VisitorRecord>(old);
-      const after: VisitorRecord = {
-        ...(before ?? {}),
-        ...(changes as unknown as VisitorRecord),
-        firstSeen: before?.firstSeen ?? input.at,
-        visitStart: before?.visitStart ?? input.at,
-        pageViews: (before?.pageViews ?? 0) + 1,
-        connections: (before?.connections ?? 0) + (input.firstOnConnection ? 1 : 0),
-        visits: before?.visits ?? 0,
+      const gapStart = input.at - input.visitGapMs;
+
+      // One write records the view and the socket. Whether it begins a visit (a new visitor, or no
+      // socket open and nothing seen for the gap) is decided by its condition, so the usual page
+      // view is one request; a wrong first guess costs one refused write.
+      const attempt = async (newVisit: boolean) => {
+        const names: Record<string, string> = {};
+        const values: Item = { ':one': 1, ':at': input.at, ':me': new Set([input.socket]), ':gap': gapStart };
+        const fields: Item = { ...changes };
+        const removes: string[] = [];
+        if (newVisit) {
+          fields.visitStart = input.at;
+          for (const [field, value] of [
+            ['referrer', input.visit.referrer],
+            ['searchEngine', input.visit.search?.engine],
+            ['searchQuery', input.visit.search?.query],
+          ] as const) {
+            if (value) fields[field] = value;
+            else removes.push(field);
+          }
+        }
+        const sets = Object.entries(fields).map(([k, v], i) => {
+          names[`#a${i}`] = k;
+          values[`:a${i}`] = v;
+          return `#a${i} = :a${i}`;
+        });
+        sets.push('firstSeen = if_not_exists(firstSeen, :at)');
+        if (!newVisit) sets.push('visitStart = if_not_exists(visitStart, :at)');
+        const removed = removes.map((field, i) => {
+          names[`#r${i}`] = field;
+          return `#r${i}`;
+        });
+        try {
+          const out = await db.send(
+            new UpdateCommand({
+              TableName,
+              Key: keys.visitor(input.visitorId),
+              UpdateExpression:
+                `SET ${sets.join(', ')}${removed.length ? ` REMOVE ${removed.join(', ')}` : ''}` +
+                ` ADD pageViews :one, connIds :me${newVisit ? ', visits :one' : ''}`,
+              ConditionExpression: newVisit
+                ? 'attribute_not_exists(connIds) AND (attribute_not_exists(lastSeen) OR lastSeen <= :gap)'
+                : 'attribute_exists(connIds) OR lastSeen > :gap',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              // The item before: whether this socket is new, and the visitor as it was.
+              ReturnValues: 'ALL_OLD',
+            }),
+          );
+          return { old: out.Attributes, fields, removes };
+        } catch (err) {
+          if (isConditionFailure(err)) return undefined;
+          throw err;
+        }
       };
-      if (input.enrichment?.ip) delete after.hostname;
-      return { ...(before ? { before } : {}), after: strip<VisitorRecord>(after as unknown as Item)! };
-    },
-    async startVisit(visitorId, visit) {
-      const names: Record<string, string> = {};
-      const values: Item = { ':one': 1, ':at': visit.at };
-      const sets = ['visitStart = :at'];
-      const removes: string[] = [];
-      const fields: [string, string | undefined][] = [
-        ['referrer', visit.referrer],
-        ['searchEngine', visit.search?.engine],
-        ['searchQuery', visit.search?.query],
-      ];
-      for (const [i, [field, value]] of fields.entries()) {
-        names[`#f${i}`] = field;
-        if (value) {
-          values[`:f${i}`] = value;
-          sets.push(`#f${i} = :f${i}`);
-        } else removes.push(`#f${i}`);
+      let newVisit = input.guessNewVisit;
+      let done = await attempt(newVisit);
+      if (!done) {
+        newVisit = !newVisit;
+        done = await attempt(newVisit);
       }
-      const out = await update({
-        Key: keys.visitor(visitorId),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD visits :one`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      });
-      if (!out) throw new Error(`visitor ${visitorId} does not exist`);
-      return strip<VisitorRecord>(out)!;
+      // Two writers raced across the condition (two tabs opening at once): the first guess again.
+      if (!done) {
+        newVisit = !newVisit;
+        done = await attempt(newVisit);
+      }
+      if (!done) throw new Error(`page view of ${input.visitorId} kept losing races`);
+      const old = alive(done.old);
+      const before = strip<VisitorRecord>(old);
+      const first = !(old?.connIds as Set<string> | undefined)?.has(input.socket);
+      const after = {
+        ...(before ?? {}),
+        ...(done.fields as unknown as VisitorRecord),
+        firstSeen: before?.firstSeen ?? input.at,
+        visitStart: newVisit ? input.at : (before?.visitStart ?? input.at),
+        pageViews: (before?.pageViews ?? 0) + 1,
+        visits: (before?.visits ?? 0) + (newVisit ? 1 : 0),
+        connections: (before?.connections ?? 0) + (first ? 1 : 0),
+        sockets: [...(before?.sockets ?? []), ...(first ? [parseSocketElement(input.socket)!] : [])],
+      } as VisitorRecord & Item;
+      for (const r of done.removes) delete (after as Item)[r];
+      for (const k of ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl']) delete (after as Item)[k];
+      return { ...(before ? { before } : {}), after: after as VisitorRecord, first, newVisit };
     },
-    async putPageView(pv) {
-      await db.send(
-        new PutCommand({
-          TableName,
+    async resumeSocket(visitorId, element, at) {
+      try {
+        const out = await db.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.visitor(visitorId),
+            UpdateExpression: 'ADD connIds :me SET lastSeen = :at',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':me': new Set([element]), ':at': at },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return strip<VisitorRecord>(alive(out.Attributes));
+      } catch (err) {
+        if (isConditionFailure(err)) return undefined;
+        throw err;
+      }
+    },
+    async putPageViews(views) {
+      // Written by the stream from the visitor's page-view changes: 25 to a request.
+      const items = views.map((pv) => ({
+        PutRequest: {
           Item: {
             ...keys.pageView(pv.visitorId, pv.at, String(pv.n)),
             siteId: pv.siteId,
@@ -289,30 +351,17 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
             at: pv.at,
             ttl: epochS(pv.at) + pv.retentionDays * DAY_S,
           },
-        }),
-      );
-    },
-    async changeVisitorConnections(visitorId, delta, at) {
-      const out = await update({
-        Key: keys.visitor(visitorId),
-        UpdateExpression: 'ADD connections :d SET lastSeen = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':d': delta, ':at': at },
-      });
-      if (out && typeof out.connections === 'number' && out.connections < 0) {
-        // Never below zero, whatever order connects and disconnects arrive in.
-        return (
-          strip<VisitorRecord>(
-            await update({
-              Key: keys.visitor(visitorId),
-              UpdateExpression: 'SET connections = :z',
-              ConditionExpression: 'connections < :z',
-              ExpressionAttributeValues: { ':z': 0 },
-            }),
-          ) ?? { ...(strip<VisitorRecord>(out) as VisitorRecord), connections: 0 }
-        );
+        },
+      }));
+      for (let i = 0; i < items.length; i += 25) {
+        let pending: typeof items = items.slice(i, i + 25);
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= 6) throw new Error(`${pending.length} page views left unprocessed`);
+          const out = await db.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
+          pending = (out.UnprocessedItems?.[TableName] as typeof items | undefined) ?? [];
+          if (pending.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        }
       }
-      return strip<VisitorRecord>(out);
     },
     async recentVisitors(siteId, since, limit) {
       const items = await queryIndex(keys.siteVisitorsIndex(siteId), limit, false, pad(since));
@@ -342,9 +391,10 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       });
     },
     async setVisitorHostname(visitorId, ip, hostname) {
+      // The address it belongs to is kept beside it: a new address needs no write to invalidate it.
       await update({
         Key: keys.visitor(visitorId),
-        UpdateExpression: 'SET hostname = :h',
+        UpdateExpression: 'SET hostname = :h, hostIp = :ip',
         ConditionExpression: 'ip = :ip',
         ExpressionAttributeValues: { ':h': hostname, ':ip': ip },
       });
@@ -478,19 +528,36 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       return strip<OperatorRecord>(await get(keys.operator(operatorId)));
     },
     async putOperator(op) {
+      // Every field but the open consoles (`connIds`, kept by the authorizer and `$disconnect`):
+      // a replacing put would close them all.
+      const { sockets: _s, connections: _c, ...fields } = op;
+      const item: Item = {
+        ...fields,
+        gsi1pk: keys.siteOperatorsIndex(op.siteId),
+        gsi1sk: `OP#${op.operatorId}`,
+      };
+      const names: Record<string, string> = {};
+      const values: Item = {};
+      const sets = Object.entries(item)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v], i) => {
+          names[`#f${i}`] = k;
+          values[`:f${i}`] = v;
+          return `#f${i} = :f${i}`;
+        });
       await db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName,
-          Item: {
-            ...keys.operator(op.operatorId),
-            gsi1pk: keys.siteOperatorsIndex(op.siteId),
-            gsi1sk: `OP#${op.operatorId}`,
-            ...op,
-          },
+          Key: keys.operator(op.operatorId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
     },
     async ensureOperator(op) {
+      // Open consoles are derived from `connIds`, never stored as fields.
+      const { sockets: _s, connections: _c, ...fields } = op;
       try {
         await db.send(
           new PutCommand({
@@ -499,7 +566,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
               ...keys.operator(op.operatorId),
               gsi1pk: keys.siteOperatorsIndex(op.siteId),
               gsi1sk: `OP#${op.operatorId}`,
-              ...op,
+              ...fields,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -524,25 +591,6 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       if (!out) throw new Error(`operator ${operatorId} does not exist`);
       return strip<OperatorRecord>(out)!;
     },
-    async changeOperatorConnections(operatorId, delta) {
-      const out = await update({
-        Key: keys.operator(operatorId),
-        UpdateExpression: 'ADD connections :d',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':d': delta },
-      });
-      if (out && typeof out.connections === 'number' && out.connections < 0) {
-        await update({
-          Key: keys.operator(operatorId),
-          UpdateExpression: 'SET connections = :z',
-          ConditionExpression: 'connections < :z',
-          ExpressionAttributeValues: { ':z': 0 },
-        });
-        return { ...(strip<OperatorRecord>(out) as OperatorRecord), connections: 0 };
-      }
-      return strip<OperatorRecord>(out);
-    },
-
     async setOperatorPreferences(operatorId, preferences) {
       const out = await update({
         Key: keys.operator(operatorId),

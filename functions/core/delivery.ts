@@ -1,9 +1,11 @@
 /**
  * Delivery: the WebSocket is only a channel, the store is the truth. A gone connection is
- * forgotten (its record deleted, detached from the chat) and never fails delivery to the others.
+ * forgotten (detached from the chat; an operator's console removed from the operator) and never
+ * fails delivery to the others.
  */
 import type { ServerEvent } from '../protocol/index.js';
 import type { Deps } from './ports.js';
+import { GONE_GRACE_MS, socketElement } from './sockets.js';
 import type { ChatRecord } from './types.js';
 
 export async function deliver(
@@ -11,15 +13,15 @@ export async function deliver(
   connectionIds: readonly string[],
   frame: ServerEvent,
   chatId?: string,
-): Promise<void> {
+): Promise<string[]> {
   const unique = [...new Set(connectionIds)];
-  if (unique.length === 0) return;
+  if (unique.length === 0) return [];
   const gone = await deps.notifier.send(unique, frame);
-  if (gone.length === 0) return;
-  await Promise.all([
-    ...gone.map((id) => deps.store.deleteConnection(id).catch(() => undefined)),
-    chatId ? deps.store.detachConnections(chatId, gone).catch(() => undefined) : Promise.resolve(),
-  ]);
+  // A socket's record lives on its owner's item, removed by `$disconnect` (and read as closed
+  // after API Gateway's 2-hour limit): here only the chat lets go of it.
+  if (gone.length === 0 || !chatId) return gone;
+  await deps.store.detachConnections(chatId, gone).catch(() => undefined);
+  return gone;
 }
 
 /** Every connection attached to the chat: the visitor's pages and its operators' consoles. */
@@ -33,9 +35,23 @@ export async function deliverToOperators(
   frame: ServerEvent,
 ): Promise<void> {
   const conns = await deps.store.operatorConnections(siteId);
-  await deliver(
-    deps,
-    conns.map((c) => c.connectionId),
-    frame,
+  const gone = new Set(
+    await deliver(
+      deps,
+      conns.map((c) => c.connectionId),
+      frame,
+    ),
+  );
+  // A console whose `$disconnect` was lost stops taking posts now, not after 2 hours. One just
+  // admitted by the authorizer may answer Gone until API Gateway opens it: it stays.
+  const now = Date.now();
+  await Promise.all(
+    conns
+      .filter((c) => gone.has(c.connectionId) && c.operatorId && now - c.connectedAt > GONE_GRACE_MS)
+      .map((c) =>
+        deps.store
+          .forgetSockets({ role: 'operator', id: c.operatorId! }, [socketElement(c.connectedAt, c.connectionId)])
+          .catch(() => undefined),
+      ),
   );
 }

@@ -7,10 +7,11 @@
  * - hostnames by reverse DNS, off every request path (the answer is stored, which streams again).
  */
 import type { VisitorRow } from '../protocol/index.js';
+import { type ClosedSockets, socketsClosed } from './connections.js';
 import { deliver } from './delivery.js';
-import type { Deps, ReportDelta } from './ports.js';
+import type { Deps, PageViewItem, ReportDelta } from './ports.js';
 import { siteSettings } from './settings.js';
-import type { ChatRecord, VisitorRecord } from './types.js';
+import type { ChatRecord, Socket, VisitorRecord } from './types.js';
 import { visitorRow } from './views.js';
 
 export interface ChangeRecord {
@@ -40,40 +41,102 @@ export function pageKey(url: string): string {
   }
 }
 
-/** Counter changes from one change of a visitor profile or a new page view. */
+/** What a page view adds to the report counters. */
+function pageDeltas(pv: { url: string; at: number; visitStart?: number; entry?: boolean; prevUrl?: string }) {
+  const deltas: ReportDelta[] = [];
+  const day = utcDay(pv.at);
+  const page = pageKey(pv.url);
+  deltas.push({ day, key: `PAGE#${page}`, url: page, field: 'views', delta: 1 });
+  deltas.push({ day, key: 'DAY', field: 'pageViews', delta: 1 });
+  // Exit pages: the last page of each visit. A visit's first page is its exit so far; each
+  // further page moves the exit along (counted on the day the visit began).
+  const visitDay = utcDay(pv.visitStart ?? pv.at);
+  if (pv.entry) {
+    deltas.push({ day, key: `ENTRY#${page}`, url: page, field: 'visits', delta: 1 });
+    deltas.push({ day, key: 'DAY', field: 'visits', delta: 1 });
+    deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
+  } else if (typeof pv.prevUrl === 'string' && pageKey(pv.prevUrl) !== page) {
+    const prev = pageKey(pv.prevUrl);
+    deltas.push({ day: visitDay, key: `EXIT#${prev}`, url: prev, field: 'visits', delta: -1 });
+    deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
+  }
+  return deltas;
+}
+
+/**
+ * The page view a change of a visitor profile records, if it records one: the page-view write
+ * counts `pageViews` up (a new visit also `visits`). The history item is built from it.
+ */
+export function pageViewOf(change: ChangeRecord): Omit<PageViewItem, 'retentionDays'> | undefined {
+  if (change.sk !== 'PROFILE' || !change.pk.startsWith('VIS#') || !change.newImage) return undefined;
+  const now = change.newImage as unknown as VisitorRecord;
+  const before = change.oldImage as unknown as VisitorRecord | undefined;
+  if (typeof now.pageViews !== 'number' || now.pageViews <= (before?.pageViews ?? 0)) return undefined;
+  const entry = !before || (now.visits ?? 0) > (before.visits ?? 0);
+  return {
+    siteId: now.siteId,
+    visitorId: now.visitorId,
+    url: now.url,
+    title: now.title ?? '',
+    at: now.pageSince,
+    entry,
+    ...(entry && now.referrer ? { referrer: now.referrer } : {}),
+    ...(!entry && before?.url ? { prevUrl: before.url } : {}),
+    visitStart: now.visitStart ?? now.pageSince,
+    n: now.pageViews,
+  };
+}
+
+/** Counter changes from one change of a visitor profile (or a page-view item, as older tables stream). */
 export function reportDeltas(change: ChangeRecord): { siteId: string; deltas: ReportDelta[] } | undefined {
   const img = change.newImage;
   if (!img || change.eventName === 'REMOVE' || typeof img.siteId !== 'string') return undefined;
   const siteId = img.siteId;
-  const deltas: ReportDelta[] = [];
   if (change.sk.startsWith('PV#')) {
     if (change.eventName !== 'INSERT') return undefined;
-    const day = utcDay(Number(img.at));
-    const page = pageKey(String(img.url));
-    deltas.push({ day, key: `PAGE#${page}`, url: page, field: 'views', delta: 1 });
-    deltas.push({ day, key: 'DAY', field: 'pageViews', delta: 1 });
-    // Exit pages: the last page of each visit. A visit's first page is its exit so far; each
-    // further page moves the exit along (counted on the day the visit began).
-    const visitDay = utcDay(Number(img.visitStart ?? img.at));
-    if (img.entry) {
-      deltas.push({ day, key: `ENTRY#${page}`, url: page, field: 'visits', delta: 1 });
-      deltas.push({ day, key: 'DAY', field: 'visits', delta: 1 });
-      deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
-    } else if (typeof img.prevUrl === 'string' && pageKey(img.prevUrl) !== page) {
-      const prev = pageKey(img.prevUrl);
-      deltas.push({ day: visitDay, key: `EXIT#${prev}`, url: prev, field: 'visits', delta: -1 });
-      deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
-    }
-    return { siteId, deltas };
+    return {
+      siteId,
+      deltas: pageDeltas({
+        url: String(img.url),
+        at: Number(img.at),
+        visitStart: Number(img.visitStart ?? img.at),
+        entry: !!img.entry,
+        ...(typeof img.prevUrl === 'string' ? { prevUrl: img.prevUrl } : {}),
+      }),
+    };
   }
-  if (change.sk !== 'PROFILE') return undefined;
+  if (change.sk !== 'PROFILE' || !change.pk.startsWith('VIS#')) return undefined;
   const now = img as unknown as VisitorRecord;
   const before = change.oldImage as unknown as VisitorRecord | undefined;
+  const deltas: ReportDelta[] = [];
+  const pv = pageViewOf(change);
+  if (pv) deltas.push(...pageDeltas(pv));
   // A visitor counts once per day: on their first page view of that day.
   if (!before || utcDay(before.pageSince) !== utcDay(now.pageSince)) {
     deltas.push({ day: utcDay(now.pageSince), key: 'DAY', field: 'visitors', delta: 1 });
   }
   return deltas.length ? { siteId, deltas } : undefined;
+}
+
+/** Sockets that left a visitor's or operator's `connIds` in this change (closed, or expired). */
+export function closedSocketsOf(change: ChangeRecord): ClosedSockets | undefined {
+  if (change.sk !== 'PROFILE' || !change.oldImage || !change.newImage) return undefined;
+  const role = change.pk.startsWith('VIS#') ? 'visitor' : change.pk.startsWith('OP#') ? 'operator' : undefined;
+  if (!role) return undefined;
+  const before = (change.oldImage.sockets as Socket[] | undefined) ?? [];
+  const after = new Set(((change.newImage.sockets as Socket[] | undefined) ?? []).map((s) => s.connectionId));
+  const closed = before.map((s) => s.connectionId).filter((id) => !after.has(id));
+  if (closed.length === 0) return undefined;
+  const img = change.newImage;
+  return {
+    role,
+    siteId: String(img.siteId),
+    ownerId: String(role === 'visitor' ? img.visitorId : img.operatorId),
+    closed,
+    remaining: after.size,
+    ...(role === 'visitor' && typeof img.openChatId === 'string' ? { openChatId: img.openChatId } : {}),
+    ...(role === 'operator' && typeof img.status === 'string' ? { status: img.status } : {}),
+  };
 }
 
 /**
@@ -115,9 +178,15 @@ export async function processChanges(
   const visitors = new Map<string, VisitorRecord>();
   const changedChats = new Map<string, ChatRecord>();
   const counters = new Map<string, ReportDelta[]>();
+  const views: Omit<PageViewItem, 'retentionDays'>[] = [];
+  const closed: ClosedSockets[] = [];
   for (const c of changes) {
     const counted = reportDeltas(c);
     if (counted) counters.set(counted.siteId, [...(counters.get(counted.siteId) ?? []), ...counted.deltas]);
+    const pv = pageViewOf(c);
+    if (pv) views.push(pv);
+    const gone = closedSocketsOf(c);
+    if (gone) closed.push(gone);
     if (c.sk === 'PROFILE' && c.pk.startsWith('VIS#') && c.newImage) {
       visitors.set(String(c.newImage.visitorId), c.newImage as unknown as VisitorRecord);
     } else if (c.sk === 'META' && c.pk.startsWith('CHAT#') && c.newImage && rowRelevant(c)) {
@@ -126,7 +195,19 @@ export async function processChanges(
   }
 
   const batchIdSafe = batchId.slice(0, 200);
-  await Promise.all([...counters].map(([siteId, deltas]) => deps.store.addReportCounts(siteId, deltas, batchIdSafe)));
+  // The page-view history: what the page-view write recorded, as items, 25 to a request (a
+  // retried batch writes the same keys again, harmlessly).
+  const retention = new Map<string, number>();
+  for (const siteId of new Set(views.map((v) => v.siteId))) {
+    retention.set(siteId, (await siteSettings(deps, siteId)).console.retentionDays);
+  }
+  await Promise.all([
+    views.length
+      ? deps.store.putPageViews(views.map((v) => ({ ...v, retentionDays: retention.get(v.siteId) ?? 90 })))
+      : undefined,
+    ...[...counters].map(([siteId, deltas]) => deps.store.addReportCounts(siteId, deltas, batchIdSafe)),
+    socketsClosed(deps, closed),
+  ]);
 
   // Visitors of changed chats whose profile did not change in this batch.
   const missing = [...changedChats.values()].map((c) => c.visitorId).filter((id) => !visitors.has(id));
@@ -151,7 +232,9 @@ export async function processChanges(
       if (dns && !settings.console.truncateIp) {
         await Promise.all(
           list
-            .filter((v) => v.ip && !v.hostname && (v.connections ?? 0) > 0)
+            // Unresolved, or resolved for an older address (hostIp absent: resolved before it was kept).
+            .filter((v) => v.ip && (!v.hostname || (v.hostIp !== undefined && v.hostIp !== v.ip)))
+            .filter((v) => (v.connections ?? 0) > 0)
             .map(async (v) => {
               const hostname = await dns.lookup(v.ip!);
               if (hostname) await deps.store.setVisitorHostname(v.visitorId, v.ip!, hostname);

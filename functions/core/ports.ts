@@ -42,11 +42,18 @@ export interface PageViewInput {
   screen?: { w: number; h: number };
   custom?: Record<string, string>;
   at: number;
-  /** The first page view of a socket: one more open connection, and the connect request's enrichment. */
-  firstOnConnection: boolean;
+  /** The socket's `connIds` element (core/sockets.ts): recorded by the same write. */
+  socket: string;
+  /** What the connect request told (address, place, browser, language). */
   enrichment?: Enrichment;
   /** Visitor profile and page history expire this long after the last view. */
   retentionDays: number;
+  /** A visitor with no socket open and not seen for this long begins a new visit. */
+  visitGapMs: number;
+  /** The referrer and search a new visit records (an old visit's must not linger). */
+  visit: Omit<VisitStart, 'at'>;
+  /** Which write to try first (a wrong guess costs one refused conditional write). */
+  guessNewVisit: boolean;
 }
 
 export interface VisitStart {
@@ -116,23 +123,27 @@ export type AppendResult =
   | { ok: false; reason: 'not-found' | 'forbidden' | 'ended' };
 
 export interface Store {
-  putConnection(conn: ConnectionRecord): Promise<void>;
-  getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
-  deleteConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
-  /** Counts a page view on the connection; returns the connection after (views 1 means first). */
-  countConnectionView(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Records an operator's console (authorizer); undefined for a missing or disabled operator. */
+  addOperatorSocket(operatorId: string, socket: string): Promise<OperatorRecord | undefined>;
+  /** Removes sockets (`connIds` elements) from their owner: gone consoles, expired elements. */
+  forgetSockets(owner: { role: 'visitor' | 'operator'; id: string }, sockets: string[]): Promise<void>;
   /** Connections of the site's operators (fan-out target for visitor and queue updates). */
   operatorConnections(siteId: string): Promise<ConnectionRecord[]>;
   visitorConnections(visitorId: string): Promise<ConnectionRecord[]>;
 
   getVisitor(visitorId: string): Promise<VisitorRecord | undefined>;
   /** One write: the page, presence and enrichment; returns the visitor before and after it. */
-  trackPageView(input: PageViewInput): Promise<{ before?: VisitorRecord; after: VisitorRecord }>;
-  /** Only on the first page view of a visit: counts the visit and sets its referrer. */
-  startVisit(visitorId: string, visit: VisitStart): Promise<VisitorRecord>;
-  putPageView(pv: PageViewItem): Promise<void>;
-  /** Adds `delta` to the visitor's open-connection count; returns the record after. */
-  changeVisitorConnections(visitorId: string, delta: number, at: number): Promise<VisitorRecord | undefined>;
+  /**
+   * One conditional write records the view, the socket and, when it begins one, the visit;
+   * returns the visitor before and after, whether the socket is new, and whether a visit began.
+   */
+  trackPageView(
+    input: PageViewInput,
+  ): Promise<{ before?: VisitorRecord; after: VisitorRecord; first: boolean; newVisit: boolean }>;
+  /** A socket reopened on the same page: recorded again, no page view; the visitor after. */
+  resumeSocket(visitorId: string, socket: string, at: number): Promise<VisitorRecord | undefined>;
+  /** The page-view history items (written by the stream, batched). */
+  putPageViews(views: PageViewItem[]): Promise<void>;
   recentVisitors(siteId: string, since: number, limit: number): Promise<VisitorRecord[]>;
   getVisitors(visitorIds: string[]): Promise<VisitorRecord[]>;
   setVisitorTag(visitorId: string, tag: VisitorTag | null): Promise<VisitorRecord | undefined>;
@@ -153,7 +164,6 @@ export interface Store {
   ensureOperator(op: OperatorRecord): Promise<OperatorRecord>;
   siteOperators(siteId: string): Promise<OperatorRecord[]>;
   setOperatorStatus(operatorId: string, status: OperatorStatus): Promise<OperatorRecord>;
-  changeOperatorConnections(operatorId: string, delta: number): Promise<OperatorRecord | undefined>;
   setOperatorPreferences(operatorId: string, preferences: OperatorPreferences): Promise<OperatorRecord>;
 
   putTicket(ticket: string, operatorId: string, siteId: string, expiresAt: number): Promise<void>;

@@ -26,8 +26,8 @@ export interface ConnectionRecord {
   visitorId?: string;
   operatorId?: string;
   connectedAt: number;
-  /** Page views sent on this connection; the first one is answered with `welcome`. */
-  views: number;
+  /** Unused since connections live on their owner's item (kept for older records). */
+  views?: number;
   /** What the `$connect` request told about the visitor (headers are only seen at connect). */
   enrichment?: Enrichment;
 }
@@ -39,6 +39,12 @@ export interface Enrichment {
   client?: VisitorClient;
   /** From Accept-Language; the page view's navigator.language wins when given. */
   lang?: string;
+}
+
+/** An open WebSocket of a visitor or operator: its id and when API Gateway accepted it. */
+export interface Socket {
+  connectionId: string;
+  connectedAt: number;
 }
 
 export interface VisitorRecord {
@@ -62,10 +68,14 @@ export interface VisitorRecord {
   openChatId?: string;
   /** Open sockets of this visitor (several tabs); 0 means departed (after the grace period). */
   connections: number;
+  /** Those sockets (derived from the stored `connIds` set, see core/connections.ts). */
+  sockets?: Socket[];
   tag?: VisitorTag;
   notes?: number;
   ip?: string;
   hostname?: string;
+  /** The address `hostname` was resolved for (a new address makes it stale without a write). */
+  hostIp?: string;
   geo?: VisitorGeo;
   client?: VisitorClient;
   screen?: { w: number; h: number };
@@ -86,7 +96,10 @@ export interface OperatorRecord {
   role: 'admin' | 'operator';
   status: OperatorStatus;
   disabled: boolean;
+  /** Open consoles (derived from the stored `connIds` set, see core/connections.ts). */
   connections: number;
+  /** Those consoles (derived from the stored `connIds` set, see core/connections.ts). */
+  sockets?: Socket[];
   departments?: string[];
   /** Own limit of concurrent chats (else the site's). */
   maxChats?: number;

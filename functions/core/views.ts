@@ -52,7 +52,7 @@ export function visitorRow(v: VisitorRecord, chat: ChatRecord | undefined, ctx: 
     visitStart: v.visitStart ?? v.firstSeen,
     pageSince: v.pageSince,
     ...(v.ip ? { ip: v.ip } : {}),
-    ...(v.hostname ? { hostname: v.hostname } : {}),
+    ...(v.hostname && (!v.hostIp || v.hostIp === v.ip) ? { hostname: v.hostname } : {}),
     ...(v.geo ? { geo: v.geo } : {}),
     ...(v.client ? { client: v.client } : {}),
     ...(v.screen ? { screen: v.screen } : {}),

@@ -10,11 +10,13 @@ import { type Caller, withReqId } from './context.js';
 import { deliver } from './delivery.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
 import { scheduleAutoInvitation } from './invitations.js';
+import { truncateIp } from './ip.js';
 import { forVisitor } from './offline-messages.js';
 import { silentMaySee } from './permissions.js';
 import type { Deps } from './ports.js';
 import { searchFromReferrer } from './search-referrer.js';
 import { siteSettings } from './settings.js';
+import { socketElement } from './sockets.js';
 import type { Identity, OperatorRecord, SiteSettings, VisitorRecord } from './types.js';
 import { chatSummary, visitorRow } from './views.js';
 
@@ -61,18 +63,32 @@ export function forgetOperatorsOnline(siteId: string): void {
   onlineCache.delete(siteId);
 }
 
+/**
+ * Connections that sent a page view to this instance: their next view is almost surely not a
+ * visit's first, which picks the write to try first (a wrong guess costs one refused write).
+ */
+const seenSockets = new Set<string>();
+const SEEN_MAX = 10_000;
+
 export async function recordPageView(deps: Deps, caller: Caller, frame: PageViewFrame): Promise<void> {
   const { identity } = caller;
   if (identity.role !== 'visitor') throw new ForbiddenError('only visitors send page views');
   const now = deps.clock.now();
-  const conn = await deps.store.countConnectionView(caller.connectionId);
-  const first = !conn || conn.views === 1;
+  const socket = socketElement(caller.connectedAt ?? 0, caller.connectionId);
   const settings = await siteSettings(deps, identity.siteId);
   const retentionDays = settings.console.retentionDays;
   // A socket reopened on the same page (network blip, idle timeout): present again, no new view.
-  const resumed =
-    frame.resume && first ? await deps.store.changeVisitorConnections(identity.visitorId, 1, now) : undefined;
-  if (resumed) return welcomeVisitor(deps, caller, resumed, settings);
+  if (frame.resume && !seenSockets.has(socket)) {
+    remember(socket);
+    const resumed = await deps.store.resumeSocket(identity.visitorId, socket, now);
+    if (resumed) return welcomeVisitor(deps, caller, resumed, settings);
+  }
+  // The visit's referrer is the external page that brought the visitor, not our own previous page.
+  const external = frame.referrer && hostOf(frame.referrer) !== hostOf(frame.url) ? frame.referrer : undefined;
+  const search = searchFromReferrer(external);
+  // With IP truncation on, the full address is never stored.
+  let enrichment = caller.enrichment;
+  if (enrichment?.ip && settings.console.truncateIp) enrichment = { ...enrichment, ip: truncateIp(enrichment.ip) };
   const tracked = await deps.store.trackPageView({
     siteId: identity.siteId,
     visitorId: identity.visitorId,
@@ -82,40 +98,25 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
     ...(frame.screen ? { screen: frame.screen } : {}),
     ...(frame.custom ? { custom: frame.custom } : {}),
     at: now,
-    firstOnConnection: first,
-    ...(first && conn?.enrichment ? { enrichment: conn.enrichment } : {}),
+    socket,
+    ...(enrichment ? { enrichment } : {}),
     retentionDays,
+    visitGapMs: VISIT_GAP_MS,
+    visit: { ...(external ? { referrer: external } : {}), ...(search ? { search } : {}) },
+    // A visitor without a valid token is new: their first view begins a visit.
+    guessNewVisit: !identity.returning && !seenSockets.has(socket),
   });
-  const before = tracked.before;
-  // A new visit: a new visitor, or one back after a gap (a page navigation is not a new visit).
-  const newVisit = first && (!before || (before.connections <= 0 && now - before.lastSeen > VISIT_GAP_MS));
-  let counted = tracked.after;
-  // The visit's referrer is the external page that brought the visitor, not our own previous page.
-  const external = frame.referrer && hostOf(frame.referrer) !== hostOf(frame.url) ? frame.referrer : undefined;
-  if (newVisit) {
-    const search = searchFromReferrer(external);
-    counted = await deps.store.startVisit(identity.visitorId, {
-      at: now,
-      ...(external ? { referrer: external } : {}),
-      ...(search ? { search } : {}),
-    });
-  }
-  await deps.store.putPageView({
-    siteId: identity.siteId,
-    visitorId: identity.visitorId,
-    url: frame.url,
-    title: frame.title,
-    at: now,
-    entry: newVisit,
-    ...(newVisit && external ? { referrer: external } : {}),
-    ...(!newVisit && before?.url ? { prevUrl: before.url } : {}),
-    visitStart: newVisit ? now : counted.visitStart,
-    n: counted.pageViews,
-    retentionDays,
-  });
+  remember(socket);
+  // The page-view history item and the report counters follow from this write on the stream.
+  const counted = tracked.after;
   await scheduleAutoInvitation(deps, counted, settings.autoInvitations).catch(() => 'none');
-  if (!first) return;
+  if (!tracked.first) return;
   await welcomeVisitor(deps, caller, counted, settings);
+}
+
+function remember(socket: string): void {
+  if (seenSockets.size >= SEEN_MAX) seenSockets.clear();
+  seenSockets.add(socket);
 }
 
 /** The answer to a socket's first page view: identity, the open chat, and the widget's settings. */

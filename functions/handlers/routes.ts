@@ -12,9 +12,64 @@ export interface WsRoute {
 
 export const WS_AUTHORIZER_ENTRY = 'ws-authorizer';
 
+/**
+ * A route served by API Gateway itself, with no Lambda: `mock` accepts (`$connect`: the
+ * authorizer has already decided and recorded what it needs), `dynamodb` makes one DynamoDB call
+ * built from the connection's context. The request differs by the authorizer's `role`. Values are
+ * DynamoDB JSON; `$context.x` and `$context.authorizer.x` in them are replaced by the connection's
+ * context: lib/realtime-api.ts renders this as the integration's VTL template, local/gateway.ts
+ * executes it as is (functions/handlers/ws-integrations.ts), so the two cannot drift.
+ */
+export type WsIntegration =
+  | { kind: 'mock' }
+  | {
+      kind: 'dynamodb';
+      action: 'UpdateItem';
+      byRole: Record<'visitor' | 'operator', WsDynamoRequest>;
+      /** The attributes it may touch (key attributes included): the IAM role allows no others. */
+      attributes: readonly string[];
+      /** Partition key prefixes it may write (IAM `dynamodb:LeadingKeys`). */
+      leadingKeys: readonly string[];
+    };
+
+export interface WsDynamoRequest {
+  Key: Record<string, { S: string }>;
+  UpdateExpression: string;
+  ConditionExpression?: string;
+  ExpressionAttributeValues: Record<string, { S: string } | { N: string } | { SS: string[] }>;
+}
+
+/** The connection's set element (core/connections.ts `socketElement`), from the context. */
+const SOCKET_ELEMENT = '$context.connectedAt|$context.connectionId';
+
+const forgetSocket = (pk: string): WsDynamoRequest => ({
+  Key: { pk: { S: pk }, sk: { S: 'PROFILE' } },
+  UpdateExpression: 'DELETE connIds :c SET lastSeen = :t',
+  // Only a recorded socket (a visitor socket that never sent a page view was never counted), and
+  // never a write that would create an item.
+  ConditionExpression: 'contains(connIds, :e)',
+  ExpressionAttributeValues: {
+    ':c': { SS: [SOCKET_ELEMENT] },
+    ':e': { S: SOCKET_ELEMENT },
+    ':t': { N: '$context.requestTimeEpoch' },
+  },
+});
+
+export const WS_INTEGRATIONS: Readonly<Record<string, WsIntegration>> = {
+  $connect: { kind: 'mock' },
+  $disconnect: {
+    kind: 'dynamodb',
+    action: 'UpdateItem',
+    byRole: {
+      visitor: forgetSocket('VIS#$context.authorizer.visitorId'),
+      operator: forgetSocket('OP#$context.authorizer.operatorId'),
+    },
+    attributes: ['pk', 'sk', 'connIds', 'lastSeen'],
+    leadingKeys: ['VIS#', 'OP#'],
+  },
+};
+
 export const WS_ROUTES: readonly WsRoute[] = [
-  { routeKey: '$connect', entry: 'ws-connect' },
-  { routeKey: '$disconnect', entry: 'ws-disconnect' },
   { routeKey: '$default', entry: 'ws-default' },
   { routeKey: 'page-view', entry: 'page-view' },
   { routeKey: 'chat-request', entry: 'chat-request' },
@@ -58,9 +113,13 @@ export const SCHEDULE_TARGETS: readonly { target: string; entry: string }[] = [
   { target: 'operator-presence', entry: 'operator-presence' },
   { target: 'auto-invite', entry: 'auto-invite' },
 ];
+/**
+ * Visitor profiles (page views, presence: the stream writes the page-view history items and the
+ * report counters from them), operator profiles (consoles closing) and chats.
+ */
 export const STREAM_KEY_FILTERS: readonly { pkPrefix: string; sk?: string; skPrefix?: string }[] = [
   { pkPrefix: 'VIS#', sk: 'PROFILE' },
-  { pkPrefix: 'VIS#', skPrefix: 'PV#' },
+  { pkPrefix: 'OP#', sk: 'PROFILE' },
   { pkPrefix: 'CHAT#', sk: 'META' },
 ];
 

@@ -1,17 +1,21 @@
 /**
- * The table's stream, in batches (Lambda event filtering passes only visitor profiles, page views
- * and chat items): coalesced grid updates, report counters and hostnames (core/grid-stream.ts).
+ * The table's stream, in batches (Lambda event filtering passes only visitor and operator
+ * profiles and chat items): coalesced grid updates, the page-view history and report counters,
+ * hostnames, and what closing sockets entails (core/grid-stream.ts, core/connections.ts).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { profileFromImage } from '../adapters/dynamo-store.js';
 import { log } from '../adapters/log.js';
 import { createReverseDns } from '../adapters/reverse-dns.js';
+import { createOneTimeScheduler } from '../adapters/scheduler.js';
 import { type ChangeRecord, processChanges } from '../core/grid-stream.js';
 import { loadDeps } from './deps.js';
 import { observed } from './middleware.js';
 
 const dns = { lookup: createReverseDns({ timeoutMs: 500 }) };
+let scheduler: ReturnType<typeof createOneTimeScheduler> | undefined;
 
 const image = (i: Record<string, unknown> | undefined) =>
   i ? unmarshall(i as Record<string, AttributeValue>) : undefined;
@@ -19,12 +23,19 @@ const image = (i: Record<string, unknown> | undefined) =>
 export const handler = observed(
   'visitor-stream',
   async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
-    const deps = await loadDeps();
+    // The operator grace period after a last console closes is a one-time schedule.
+    const deps = await loadDeps({ scheduler: () => (scheduler ??= createOneTimeScheduler()) });
+    const now = Date.now();
+    // Profiles as the store reads them: open sockets from the `connIds` set.
+    const read = (i: Record<string, unknown> | undefined) => {
+      const img = image(i);
+      return img && img.sk === 'PROFILE' ? profileFromImage<Record<string, unknown>>(img, now) : img;
+    };
     const changes: ChangeRecord[] = event.Records.flatMap((r) => {
       const keys = image(r.dynamodb?.Keys as Record<string, unknown> | undefined);
       if (!keys || !r.eventName) return [];
-      const newImage = image(r.dynamodb?.NewImage as Record<string, unknown> | undefined);
-      const oldImage = image(r.dynamodb?.OldImage as Record<string, unknown> | undefined);
+      const newImage = read(r.dynamodb?.NewImage as Record<string, unknown> | undefined);
+      const oldImage = read(r.dynamodb?.OldImage as Record<string, unknown> | undefined);
       return [
         {
           eventName: r.eventName,

@@ -1,13 +1,17 @@
 /**
  * `$connect` REQUEST authorizer: decides who the socket is. Its context (role, site, visitor or
- * operator id) rides on every later event of the connection, so no action needs a lookup to know
- * its caller. A refusal is a Deny policy: API Gateway answers the upgrade with 403.
+ * operator id, and for a visitor what the connect request's headers tell) rides on every later
+ * event of the connection, so no action needs a lookup to know its caller, and `$connect` itself
+ * needs no Lambda. A refusal is a Deny policy: API Gateway answers the upgrade with 403.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { geoFromHeaders } from '../adapters/geo-headers.js';
 import { log } from '../adapters/log.js';
+import { parseUserAgent } from '../adapters/user-agent.js';
 import { visitorTokens } from '../adapters/visitor-tokens.js';
 import { authorizeConnect } from '../core/connections.js';
 import { ParleyError } from '../core/errors.js';
+import type { Enrichment } from '../core/types.js';
 import { loadDeps } from './deps.js';
 import { observed } from './middleware.js';
 
@@ -22,18 +26,50 @@ function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string,
   } satisfies APIGatewayAuthorizerResult;
 }
 
+type ConnectRequestContext = {
+  connectionId?: string;
+  connectedAt?: number;
+  identity?: { sourceIp?: string; userAgent?: string };
+};
+
+/**
+ * Only the connect request carries headers: the CloudFront viewer headers (address, place), the
+ * user agent and Accept-Language. The page view stores them (truncating the address when the site
+ * asks); until then they live only in the connection's context.
+ */
+export function enrichmentOf(
+  event: Pick<APIGatewayRequestAuthorizerEvent, 'headers'> & { requestContext?: unknown },
+): Enrichment {
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const { ip, geo } = geoFromHeaders(headers);
+  const identity = (event.requestContext as ConnectRequestContext | undefined)?.identity;
+  const lang = headers['accept-language']?.split(',')[0]?.split(';')[0]?.trim().slice(0, 35);
+  const address = ip ?? identity?.sourceIp;
+  return {
+    ...(address ? { ip: address } : {}),
+    ...(geo && Object.keys(geo).length ? { geo } : {}),
+    client: parseUserAgent((headers['user-agent'] ?? identity?.userAgent)?.slice(0, 512)),
+    ...(lang ? { lang } : {}),
+  };
+}
+
 export const handler = observed(
   'ws-authorizer',
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     const deps = await loadDeps({ tokens: visitorTokens });
     const q = event.queryStringParameters ?? {};
+    const rc = event.requestContext as unknown as ConnectRequestContext | undefined;
     try {
-      const identity = await authorizeConnect(deps, {
-        ...(q.role ? { role: q.role } : {}),
-        ...(q.site ? { site: q.site } : {}),
-        ...(q.vt ? { vt: q.vt } : {}),
-        ...(q.ticket ? { ticket: q.ticket } : {}),
-      });
+      const identity = await authorizeConnect(
+        deps,
+        {
+          ...(q.role ? { role: q.role } : {}),
+          ...(q.site ? { site: q.site } : {}),
+          ...(q.vt ? { vt: q.vt } : {}),
+          ...(q.ticket ? { ticket: q.ticket } : {}),
+        },
+        rc?.connectionId && rc.connectedAt ? { connectionId: rc.connectionId, connectedAt: rc.connectedAt } : undefined,
+      );
       const context: Record<string, string> =
         identity.role === 'visitor'
           ? {
@@ -41,6 +77,7 @@ export const handler = observed(
               siteId: identity.siteId,
               visitorId: identity.visitorId,
               returning: String(identity.returning),
+              enrichment: JSON.stringify(enrichmentOf(event)),
             }
           : { role: 'operator', siteId: identity.siteId, operatorId: identity.operatorId };
       const principal =

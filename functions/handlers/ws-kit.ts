@@ -11,7 +11,7 @@ import type { Caller } from '../core/context.js';
 import { BadRequestError, describeError, ForbiddenError, ParleyError, RateLimitedError } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
 import { createRateLimiter, DEFAULT_RATE_LIMITS, parseRateLimit } from '../core/rate-limit.js';
-import type { Identity } from '../core/types.js';
+import type { Enrichment, Identity } from '../core/types.js';
 import { LIMITS } from '../protocol/limits.js';
 import { OPERATOR_ACTIONS, VISITOR_ACTIONS } from '../protocol/schemas.js';
 import { type DepsOptions, loadDeps } from './deps.js';
@@ -34,6 +34,18 @@ export function identityOf(event: WsEvent): Identity {
     return { role: 'operator', siteId, operatorId: String(ctx.operatorId) };
   }
   throw new ForbiddenError('this connection has no identity');
+}
+
+/** The visitor's connect-time enrichment the authorizer put in its context (a JSON string). */
+export function enrichmentOf(event: WsEvent): Enrichment | undefined {
+  const raw = event.requestContext.authorizer?.enrichment;
+  if (typeof raw !== 'string' || raw.length > 4096) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Enrichment) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function reqIdOf(body: unknown): string | undefined {
@@ -141,7 +153,20 @@ export function wsAction<S extends ZodMiniType>(
       const parsed = schema.safeParse(body);
       if (!parsed.success) throw new BadRequestError(summarize(parsed.error.issues));
       const receivedAt = event.requestContext.requestTimeEpoch ?? Date.now();
-      await run(deps, { identity, connectionId, receivedAt, ...(reqId ? { reqId } : {}) }, parsed.data);
+      const connectedAt = event.requestContext.connectedAt;
+      const enrichment = enrichmentOf(event);
+      await run(
+        deps,
+        {
+          identity,
+          connectionId,
+          receivedAt,
+          ...(connectedAt ? { connectedAt } : {}),
+          ...(enrichment ? { enrichment } : {}),
+          ...(reqId ? { reqId } : {}),
+        },
+        parsed.data,
+      );
     } catch (err) {
       await sendError(deps, connectionId, err, reqId ?? reqIdOfRefusal(err));
     }

@@ -6,6 +6,7 @@ import {
   HTTP_ROUTES,
   SCHEDULE_TARGETS,
   STREAM_KEY_FILTERS,
+  WS_INTEGRATIONS,
   WS_ROUTES,
 } from '../../functions/handlers/routes.js';
 import { TABLE_ACTIONS } from '../../lib/function.js';
@@ -131,7 +132,9 @@ describe('the WebSocket API', () => {
   it('has every route of WS_ROUTES, each with its own integration and its own function', () => {
     const apiId = logicalIdOf(stack.realtime.api);
     const routes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId.Ref === apiId);
-    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(WS_ROUTES.map((r) => r.routeKey).sort());
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(
+      [...WS_ROUTES.map((r) => r.routeKey), ...Object.keys(WS_INTEGRATIONS)].sort(),
+    );
 
     const integrationIds = new Set<string>();
     const functionIds = new Set<string>();
@@ -153,6 +156,57 @@ describe('the WebSocket API', () => {
   });
 
   it('has the visitor-monitoring routes', () => {
+  it('connects with no Lambda but the authorizer, and disconnects with one DynamoDB UpdateItem as a least-privilege role', () => {
+    const apiId = logicalIdOf(stack.realtime.api);
+    const integrationOf = (routeKey: string) => {
+      const [, route] = ofType('AWS::ApiGatewayV2::Route').find(
+        ([, r]) => r.Properties.ApiId.Ref === apiId && r.Properties.RouteKey === routeKey,
+      )!;
+      return resources[/"Ref":"([A-Za-z0-9]+)"/.exec(JSON.stringify(route.Properties.Target))![1]!]!.Properties;
+    };
+    expect(stack.realtime.functions.has('$connect')).toBe(false);
+    expect(stack.realtime.functions.has('$disconnect')).toBe(false);
+    expect(integrationOf('$connect')).toMatchObject({ IntegrationType: 'MOCK' });
+
+    const disconnect = integrationOf('$disconnect');
+    const roleId = logicalIdOf(stack.realtime.integrationRole);
+    expect(disconnect).toMatchObject({
+      IntegrationType: 'AWS',
+      IntegrationMethod: 'POST',
+      CredentialsArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      TemplateSelectionExpression: '\\$default',
+    });
+    expect(JSON.stringify(disconnect.IntegrationUri)).toContain(':dynamodb:action/UpdateItem');
+    // The VTL renders, per role, the very request the local gateway sends (ws-integrations.ts).
+    const vtl = JSON.stringify(stack.resolve(disconnect.RequestTemplates.$default));
+    expect(vtl).toContain('#if($context.authorizer.role == \\"operator\\")');
+    expect(vtl).toContain('VIS#$context.authorizer.visitorId');
+    expect(vtl).toContain('OP#$context.authorizer.operatorId');
+    expect(vtl).toContain('DELETE connIds :c SET lastSeen = :t');
+    expect(vtl).toContain('$context.connectedAt|$context.connectionId');
+    expect(vtl).toContain(logicalIdOf(stack.data.table));
+
+    // API Gateway assumes the role; it may only UpdateItem the table, on visitor and operator
+    // keys, touching only the socket set and last-seen time, returning nothing.
+    expect(resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' } },
+    ]);
+    expect(resources[roleId]!.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(statementsOf(roleId)).toEqual([
+      {
+        Sid: 'ParleyDisconnect',
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'Arn'] },
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['VIS#*', 'OP#*'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'connIds', 'lastSeen'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      },
+    ]);
+  });
+
     const apiId = logicalIdOf(stack.realtime.api);
     const keys = ofType('AWS::ApiGatewayV2::Route')
       .filter(([, r]) => r.Properties.ApiId.Ref === apiId)
@@ -300,8 +354,10 @@ describe('the functions', () => {
     expected.push(logicalIdOf(stack.scheduleTargets.functionOf('operator-presence').role));
     expected.push(logicalIdOf(stack.scheduleTargets.functionOf('auto-invite').role));
     expect([...posters].sort()).toEqual(expected.sort());
+    expected.push(logicalIdOf(stack.httpApi.handler.role));
     expect(posters.has(logicalIdOf(stack.realtime.authorizerFunction.role))).toBe(false);
-    expect(posters.has(logicalIdOf(stack.httpApi.handler.role))).toBe(false);
+    // the HTTP API closes a disabled operator's consoles (DeleteConnection)
+    expect(posters.has(logicalIdOf(stack.httpApi.handler.role))).toBe(true);
     expect(posters.has(logicalIdOf(stack.eventHandlers.functionOf('mail').role))).toBe(false);
   });
 
@@ -367,7 +423,7 @@ describe('the table stream', () => {
     });
   });
 
-  it('lets through only the items of STREAM_KEY_FILTERS: visitor profiles, page views and chats', () => {
+  it('lets through only the items of STREAM_KEY_FILTERS: visitor and operator profiles and chats', () => {
     const filters = mapping().Properties.FilterCriteria.Filters as { Pattern: string }[];
     expect(filters).toHaveLength(STREAM_KEY_FILTERS.length);
     const patterns = filters.map((f) => JSON.parse(f.Pattern));
@@ -384,7 +440,10 @@ describe('the table stream', () => {
     const text = filters.map((f) => f.Pattern).join('\n');
     expect(text).toContain('"prefix":"VIS#"');
     expect(text).toContain('"prefix":"CHAT#"');
-    expect(text).toContain('"prefix":"PV#"');
+    // operator profiles: a console closing ($disconnect, no Lambda) starts the grace period here
+    expect(text).toContain('"prefix":"OP#"');
+    // page-view items are written by the stream itself: they must not come back to it
+    expect(text).not.toContain('"prefix":"PV#"');
     expect(text).toContain('["PROFILE"]');
     expect(text).toContain('["META"]');
   });
@@ -711,8 +770,8 @@ describe('scheduling and mail', () => {
     expect(resources[logicalIdOf(stack.scheduling.schedulerRole)]!.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets $disconnect and page-view create and delete schedules in the Parley group only, passing the scheduler role only', () => {
-    const disconnect = stack.realtime.functions.get('$disconnect')!;
+  it('lets the stream (operator grace) and page-view create and delete schedules in the Parley group only, passing the scheduler role only', () => {
+    const disconnect = stack.visitorStream.handler;
     const pageView = stack.realtime.functions.get('page-view')!;
     const groupName = stack.resolve(stack.scheduling.group.scheduleGroupName);
     for (const fn of [disconnect, pageView]) {
@@ -754,8 +813,8 @@ describe('scheduling and mail', () => {
     expect(rolesGranting(/^iam:PassRole$/).sort()).toEqual(schedulers);
   });
 
-  it('tells $disconnect and page-view the group, the role and every schedule target (and nobody else)', () => {
-    const disconnect = stack.realtime.functions.get('$disconnect')!;
+  it('tells the stream and page-view the group, the role and every schedule target (and nobody else)', () => {
+    const disconnect = stack.visitorStream.handler;
     const env = envOf(disconnect);
     expect(env.SCHEDULER_GROUP_NAME).toBe(stack.resolve(stack.scheduling.group.scheduleGroupName));
     expect(env.SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.scheduling.schedulerRole), 'Arn'] });

@@ -38,7 +38,8 @@ async function durableState() {
   return items
     .filter((i) => !String(i.pk).startsWith('CONN#'))
     .map((i) => {
-      const { lastSeen, connections, ...rest } = i;
+      // connIds: the open sockets of a visitor or operator (core/sockets.ts)
+      const { lastSeen, connections, connIds, ...rest } = i;
       return rest;
     });
 }

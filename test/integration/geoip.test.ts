@@ -287,7 +287,7 @@ describe('the local gateway with a MaxMind lookup', () => {
     expect(geoFromHeaders(remote)).toMatchObject({ ip: '192.168.1.20', geo: { country: 'ZZ' } });
   });
 
-  it('passes the headers to $connect over a real socket, overriding any a client sends itself', async () => {
+  it('passes the headers to the $connect authorizer over a real socket, overriding any a client sends itself', async () => {
     const events: { entry: string; headers: Record<string, string> }[] = [];
     const gateway = new LocalGateway({
       port: 0,
@@ -320,7 +320,8 @@ describe('the local gateway with a MaxMind lookup', () => {
     } finally {
       await gateway.close();
     }
-    const connect = events.find((e) => e.entry === 'ws-connect');
+    // Only the authorizer sees the connect request ($connect itself runs no Lambda).
+    const connect = events.find((e) => e.entry === WS_AUTHORIZER_ENTRY);
     expect(connect).toBeDefined();
     expect(geoFromHeaders(connect!.headers)).toEqual({
       ip: '198.51.100.20',

@@ -40,21 +40,23 @@ describe('expiry on read', () => {
     expect(await store.consumeTicket('t-old', now + 61_000)).toBeUndefined();
   });
 
-  it('treats a connection record past its TTL as absent', async () => {
-    await store.putConnection({
-      connectionId: 'c-1',
-      role: 'operator',
-      siteId: 'demo',
+  it('reads a socket older than API Gateway’s 2-hour limit as closed (its $disconnect was lost)', async () => {
+    await store.ensureOperator({
       operatorId: 'op1',
-      connectedAt: now,
-      views: 0,
+      siteId: 'demo',
+      name: 'Op',
+      email: 'op@x.test',
+      role: 'operator',
+      status: 'online',
+      disabled: false,
+      connections: 0,
     });
-    expect(await store.getConnection('c-1')).toMatchObject({ operatorId: 'op1' });
+    expect(await store.addOperatorSocket('op1', `${now}|c-1`)).toMatchObject({ connections: 1 });
     expect((await store.operatorConnections('demo')).map((c) => c.connectionId)).toContain('c-1');
     const saved = now;
-    now += 4 * 60 * 60 * 1000;
+    now += 2 * 60 * 60 * 1000 + 1;
     try {
-      expect(await store.getConnection('c-1')).toBeUndefined();
+      expect(await store.getOperator('op1')).toMatchObject({ connections: 0, sockets: [] });
       expect((await store.operatorConnections('demo')).map((c) => c.connectionId)).not.toContain('c-1');
     } finally {
       now = saved;
@@ -70,8 +72,11 @@ describe('chat writes', () => {
       url: 'https://x.test/',
       title: 'X',
       at: now,
-      firstOnConnection: true,
+      socket: `${now}|s-1`,
       retentionDays: 90,
+      visitGapMs: 30 * 60_000,
+      visit: {},
+      guessNewVisit: true,
     });
     const created = await store.createChat({
       chatId: 'chat-1',
@@ -127,8 +132,11 @@ describe('chat writes', () => {
       url: 'https://x.test/',
       title: 'X',
       at: now,
-      firstOnConnection: true,
+      socket: `${now}|s-1`,
       retentionDays: 90,
+      visitGapMs: 30 * 60_000,
+      visit: {},
+      guessNewVisit: true,
     });
     await store.createChat({
       chatId: 'race',
@@ -199,8 +207,11 @@ describe('the hourly automatic-invitation throttle', () => {
       url: 'https://x.test/',
       title: 'X',
       at: now,
-      firstOnConnection: true,
+      socket: `${now}|s-1`,
       retentionDays: 90,
+      visitGapMs: 30 * 60_000,
+      visit: {},
+      guessNewVisit: true,
     });
     const invitation = (id: string, auto: boolean) => ({
       inviteId: id,

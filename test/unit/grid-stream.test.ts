@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { pageKey, reportDeltas, rowFrames, rowRelevant } from '../../functions/core/grid-stream.js';
+import {
+  closedSocketsOf,
+  pageKey,
+  pageViewOf,
+  reportDeltas,
+  rowFrames,
+  rowRelevant,
+} from '../../functions/core/grid-stream.js';
 import { reportRange } from '../../functions/core/reports.js';
 import { groupVisits } from '../../functions/core/visitors.js';
 import type { VisitorRow } from '../../functions/protocol/index.js';
@@ -72,15 +79,113 @@ describe('report counters from the stream', () => {
 
   it('counts a visitor once a day', () => {
     const first = reportDeltas({ eventName: 'INSERT', pk: 'VIS#V1', sk: 'PROFILE', newImage: profile({}) });
-    expect(first?.deltas).toEqual([{ day: '2026-11-22', key: 'DAY', field: 'visitors', delta: 1 }]);
+    expect(first?.deltas).toContainEqual({ day: '2026-11-22', key: 'DAY', field: 'visitors', delta: 1 });
     const sameDay = reportDeltas({
       eventName: 'MODIFY',
       pk: 'VIS#V1',
       sk: 'PROFILE',
       oldImage: profile({}),
-      newImage: profile({ connections: 0, pageViews: 2, pageSince: day + 5000 }),
+      newImage: profile({ pageViews: 2, pageSince: day + 5000 }),
     });
-    expect(sameDay).toBeUndefined();
+    expect(sameDay?.deltas.filter((d) => d.field === 'visitors')).toEqual([]);
+    // a socket closing ($disconnect: no page view) counts nothing
+    const closing = reportDeltas({
+      eventName: 'MODIFY',
+      pk: 'VIS#V1',
+      sk: 'PROFILE',
+      oldImage: profile({}),
+      newImage: profile({ lastSeen: day + 9000 }),
+    });
+    expect(closing).toBeUndefined();
+  });
+
+  it('reads each page view off the visitor write that recorded it: a new visit, then a navigation', () => {
+    const entry = {
+      eventName: 'INSERT' as const,
+      pk: 'VIS#V1',
+      sk: 'PROFILE',
+      newImage: profile({ title: 'Home', referrer: 'https://search.example/?q=x' }),
+    };
+    expect(pageViewOf(entry)).toEqual({
+      siteId: 'demo',
+      visitorId: 'V1',
+      url: 'https://shop.example/',
+      title: 'Home',
+      at: day,
+      entry: true,
+      referrer: 'https://search.example/?q=x',
+      visitStart: day,
+      n: 1,
+    });
+    const next = {
+      eventName: 'MODIFY' as const,
+      pk: 'VIS#V1',
+      sk: 'PROFILE',
+      oldImage: profile({}),
+      newImage: profile({ url: 'https://shop.example/pricing', title: 'Pricing', pageViews: 2, pageSince: day + 5000 }),
+    };
+    expect(pageViewOf(next)).toMatchObject({ entry: false, prevUrl: 'https://shop.example/', n: 2, at: day + 5000 });
+    expect(reportDeltas(next)?.deltas).toEqual([
+      {
+        day: '2026-11-22',
+        key: 'PAGE#https://shop.example/pricing',
+        url: 'https://shop.example/pricing',
+        field: 'views',
+        delta: 1,
+      },
+      { day: '2026-11-22', key: 'DAY', field: 'pageViews', delta: 1 },
+      {
+        day: '2026-11-22',
+        key: 'EXIT#https://shop.example/',
+        url: 'https://shop.example/',
+        field: 'visits',
+        delta: -1,
+      },
+      {
+        day: '2026-11-22',
+        key: 'EXIT#https://shop.example/pricing',
+        url: 'https://shop.example/pricing',
+        field: 'visits',
+        delta: 1,
+      },
+    ]);
+    // a returning visitor's new visit counts visits up: an entry page again
+    const back = {
+      ...next,
+      newImage: profile({ pageViews: 3, visits: 2, pageSince: day + 7_200_000, visitStart: day + 7_200_000 }),
+    };
+    expect(pageViewOf(back)).toMatchObject({ entry: true, n: 3 });
+  });
+
+  it('finds the sockets that left a visitor or operator, and nothing for other changes', () => {
+    const s = (id: string) => ({ connectionId: id, connectedAt: day });
+    expect(
+      closedSocketsOf({
+        eventName: 'MODIFY',
+        pk: 'VIS#V1',
+        sk: 'PROFILE',
+        oldImage: profile({ sockets: [s('a'), s('b')] }),
+        newImage: profile({ sockets: [s('b')], openChatId: 'C1' }),
+      }),
+    ).toEqual({ role: 'visitor', siteId: 'demo', ownerId: 'V1', closed: ['a'], remaining: 1, openChatId: 'C1' });
+    expect(
+      closedSocketsOf({
+        eventName: 'MODIFY',
+        pk: 'OP#O1',
+        sk: 'PROFILE',
+        oldImage: { operatorId: 'O1', siteId: 'demo', status: 'online', sockets: [s('x')] },
+        newImage: { operatorId: 'O1', siteId: 'demo', status: 'online', sockets: [] },
+      }),
+    ).toEqual({ role: 'operator', siteId: 'demo', ownerId: 'O1', closed: ['x'], remaining: 0, status: 'online' });
+    expect(
+      closedSocketsOf({
+        eventName: 'MODIFY',
+        pk: 'VIS#V1',
+        sk: 'PROFILE',
+        oldImage: profile({ sockets: [s('a')] }),
+        newImage: profile({ sockets: [s('a'), s('b')] }),
+      }),
+    ).toBeUndefined();
   });
 
   it('ignores removals and items of other kinds', () => {

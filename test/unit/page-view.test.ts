@@ -1,14 +1,18 @@
-/** The page-view use case against stubbed ports: visits, referrers and search queries. */
+/**
+ * The page-view use case against stubbed ports: what the one store write is asked to record (the
+ * socket, the visit's referrer and search, the address), the welcome, and reconnects. Whether a
+ * view begins a visit is the write's own condition: test/integration/page-view-store.test.ts.
+ */
 import { describe, expect, it, vi } from 'vitest';
-import type { Deps, PageViewInput, PageViewItem, Store, VisitStart } from '../../functions/core/ports.js';
+import type { Deps, PageViewInput, Store } from '../../functions/core/ports.js';
 import type { VisitorRecord } from '../../functions/core/types.js';
 import { recordPageView, VISIT_GAP_MS } from '../../functions/core/visitors.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
+const CONNECTED_AT = NOW - 50;
 
-function harness(before: Partial<VisitorRecord> | undefined, views = 1) {
-  const visits: VisitStart[] = [];
-  const pages: PageViewItem[] = [];
+function harness(opts: { first?: boolean; settings?: Record<string, unknown> } = {}) {
+  const inputs: PageViewInput[] = [];
   const visitor: VisitorRecord = {
     visitorId: 'V1',
     siteId: 'site-pv',
@@ -23,28 +27,14 @@ function harness(before: Partial<VisitorRecord> | undefined, views = 1) {
     connections: 1,
   };
   const store = {
-    countConnectionView: vi.fn(async () => ({
-      connectionId: 'c',
-      role: 'visitor',
-      siteId: 'site-pv',
-      connectedAt: 0,
-      views,
-    })),
-    getSettings: vi.fn(async () => ({})),
-    trackPageView: vi.fn(async (_input: PageViewInput) => ({
-      ...(before ? { before: { ...visitor, ...before } } : {}),
-      after: visitor,
-    })),
-    startVisit: vi.fn(async (_id: string, visit: VisitStart) => {
-      visits.push(visit);
-      return visitor;
+    getSettings: vi.fn(async () => opts.settings ?? {}),
+    trackPageView: vi.fn(async (input: PageViewInput) => {
+      inputs.push(input);
+      return { after: visitor, first: opts.first ?? true, newVisit: false };
     }),
-    putPageView: vi.fn(async (pv: PageViewItem) => {
-      pages.push(pv);
-    }),
+    resumeSocket: vi.fn(async () => visitor),
     siteOperators: vi.fn(async () => []),
     getChat: vi.fn(async () => undefined),
-    changeVisitorConnections: vi.fn(async () => visitor),
   } as unknown as Store;
   const deps: Deps = {
     store,
@@ -53,65 +43,86 @@ function harness(before: Partial<VisitorRecord> | undefined, views = 1) {
     ids: { next: () => 'id' },
     tokens: { sign: () => 'token', verify: () => undefined },
   };
-  return { deps, visits, pages };
+  return { deps, inputs };
 }
 
-const caller = {
-  identity: { role: 'visitor' as const, siteId: 'site-pv', visitorId: 'V1', returning: true },
-  connectionId: 'c',
-};
+let n = 0;
+/** A fresh connection each time: the use case remembers sockets it has seen in this instance. */
+const callerOf = (returning = true, extra: Record<string, unknown> = {}) => ({
+  identity: { role: 'visitor' as const, siteId: 'site-pv', visitorId: 'V1', returning },
+  connectionId: `c${++n}`,
+  connectedAt: CONNECTED_AT,
+  ...extra,
+});
 const frame = (extra: Record<string, unknown> = {}) =>
   ({ action: 'page-view', url: 'https://shop.example/lamps', title: 'Lamps', ...extra }) as never;
 
 describe('page views', () => {
-  it('starts a new visit for a visitor back after the gap, with the search that brought them', async () => {
-    const { deps, visits, pages } = harness({ connections: 0, lastSeen: NOW - VISIT_GAP_MS - 1 });
+  it('records the view and the socket in one write, with the search that would begin a visit', async () => {
+    const { deps, inputs } = harness();
+    const caller = callerOf();
     await recordPageView(deps, caller, frame({ referrer: 'https://duckduckgo.com/?q=desk+lamp' }));
-    expect(visits).toEqual([
-      {
-        at: NOW,
-        referrer: 'https://duckduckgo.com/?q=desk+lamp',
-        search: { engine: 'DuckDuckGo', query: 'desk lamp' },
-      },
-    ]);
-    expect(pages[0]).toMatchObject({ entry: true, referrer: 'https://duckduckgo.com/?q=desk+lamp' });
+    expect(deps.store.trackPageView).toHaveBeenCalledTimes(1);
+    expect(inputs[0]).toMatchObject({
+      visitorId: 'V1',
+      url: 'https://shop.example/lamps',
+      at: NOW,
+      socket: `${CONNECTED_AT}|${caller.connectionId}`,
+      visitGapMs: VISIT_GAP_MS,
+      visit: { referrer: 'https://duckduckgo.com/?q=desk+lamp', search: { engine: 'DuckDuckGo', query: 'desk lamp' } },
+      // a visitor with a valid token is probably continuing a visit
+      guessNewVisit: false,
+    });
   });
 
-  it('does not start a new visit for a page navigation (another socket a moment later)', async () => {
-    const { deps, visits, pages } = harness({ connections: 0, lastSeen: NOW - 2_000 });
-    await recordPageView(deps, caller, frame({ referrer: 'https://shop.example/' }));
-    expect(visits).toEqual([]);
-    expect(pages[0]).toMatchObject({ entry: false });
-    expect(pages[0]?.referrer).toBeUndefined();
+  it('treats our own pages as no referrer, and guesses a new visit for a visitor without a token', async () => {
+    const { deps, inputs } = harness();
+    await recordPageView(deps, callerOf(false), frame({ referrer: 'https://shop.example/' }));
+    expect(inputs[0]?.visit).toEqual({});
+    expect(inputs[0]?.guessNewVisit).toBe(true);
   });
 
-  it('does not start a new visit while another tab is open', async () => {
-    const { deps, visits } = harness({ connections: 1, lastSeen: NOW - VISIT_GAP_MS - 1 });
+  it('guesses a continuing visit for a second view on a socket it has seen (single-page apps)', async () => {
+    const { deps, inputs } = harness();
+    const caller = callerOf(false);
     await recordPageView(deps, caller, frame());
-    expect(visits).toEqual([]);
-  });
-
-  it('treats our own pages as no referrer for a brand-new visitor', async () => {
-    const { deps, visits } = harness(undefined);
-    await recordPageView(deps, caller, frame({ referrer: 'https://shop.example/' }));
-    expect(visits).toEqual([{ at: NOW }]);
-  });
-
-  it('keeps the visit on later page views of the same socket (single-page apps), with no welcome', async () => {
-    const { deps, visits, pages } = harness({ connections: 1 }, 2);
     await recordPageView(deps, caller, frame({ spa: true }));
-    expect(visits).toEqual([]);
-    expect(pages).toHaveLength(1);
-    expect(deps.notifier.send).not.toHaveBeenCalled();
+    expect(inputs.map((i) => i.guessNewVisit)).toEqual([true, false]);
+  });
+
+  it('welcomes the first view of a socket only', async () => {
+    const first = harness({ first: true });
+    await recordPageView(first.deps, callerOf(), frame());
+    expect(first.deps.notifier.send).toHaveBeenCalledWith(
+      [expect.any(String)],
+      expect.objectContaining({ type: 'welcome', visitorToken: 'token' }),
+    );
+    const later = harness({ first: false });
+    await recordPageView(later.deps, callerOf(), frame({ spa: true }));
+    expect(later.deps.notifier.send).not.toHaveBeenCalled();
+  });
+
+  it('stores the connect-time address, cut to /24 when the site truncates addresses', async () => {
+    const enrichment = { ip: '203.0.113.77', lang: 'de' };
+    const plain = harness();
+    await recordPageView(plain.deps, callerOf(true, { enrichment }), frame());
+    expect(plain.inputs[0]?.enrichment).toEqual(enrichment);
+    // another site: settings are cached per site for a few seconds
+    const cut = harness({ settings: { console: { truncateIp: true } } });
+    const identity = { role: 'visitor' as const, siteId: 'site-cut', visitorId: 'V1', returning: true };
+    await recordPageView(cut.deps, callerOf(true, { enrichment, identity }), frame());
+    expect(cut.inputs[0]?.enrichment).toEqual({ ip: '203.0.113.0', lang: 'de' });
   });
 
   it('counts a reconnect on the same page as presence, not as another page view, and still welcomes', async () => {
-    const { deps, visits, pages } = harness({ connections: 0 });
+    const { deps } = harness();
+    const caller = callerOf();
     await recordPageView(deps, caller, frame({ resume: true }));
     expect(deps.store.trackPageView).not.toHaveBeenCalled();
-    expect(deps.store.changeVisitorConnections).toHaveBeenCalledWith('V1', 1, NOW);
-    expect(visits).toEqual([]);
-    expect(pages).toEqual([]);
-    expect(deps.notifier.send).toHaveBeenCalledWith(['c'], expect.objectContaining({ type: 'welcome' }));
+    expect(deps.store.resumeSocket).toHaveBeenCalledWith('V1', `${CONNECTED_AT}|${caller.connectionId}`, NOW);
+    expect(deps.notifier.send).toHaveBeenCalledWith(
+      [caller.connectionId],
+      expect.objectContaining({ type: 'welcome' }),
+    );
   });
 });

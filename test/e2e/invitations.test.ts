@@ -88,6 +88,10 @@ describe.skipIf(!hasChromium && !requireBrowser)('invitations in Chromium agains
   it(
     'an admin writes an automatic-invitation rule in the console; a wrong one is explained beside its field',
     async () => {
+      // A canned message for the proactive invitation later on.
+      const token = await signIn(stack, stack.demoOperator.email, stack.demoOperator.password);
+      const canned = { scope: 'shared', title: 'Plans', text: 'Hi, %name% here: shall I compare the plans for you?' };
+      expect((await api(stack, token, 'POST', '/api/canned', canned)).status).toBe(201);
       await signInOnline(dana, stack.url, stack.demoOperator.email, stack.demoOperator.password);
       await dana.getByTestId('nav-settings').click();
       const card = dana.getByTestId('auto-invitations');
@@ -188,6 +192,9 @@ describe.skipIf(!hasChromium && !requireBrowser)('invitations in Chromium agains
       const text = dialog.getByTestId('invite-text');
       expect(await text.inputValue()).toContain("I'm Dana Demo");
       expect(await text.inputValue()).not.toContain('%name%');
+      // A canned message as the starting point, its variables filled in; then the operator's own words.
+      await dialog.getByTestId('invite-template').selectOption({ label: 'Plans' });
+      expect(await text.inputValue()).toBe('Hi, Dana Demo here: shall I compare the plans for you?');
       await text.fill('Shall I help you pick a plan, Nora?');
       await shot(dana, '4a-invite-dialog');
       await dialog.getByTestId('invite-send').click();

@@ -35,6 +35,12 @@ import { ROOT, startLocalStack } from '../../local/stack.js';
 import { api, operatorSession, visitorPage, type WsClient } from '../support/clients.js';
 import { ASSUMPTIONS, cost, PRICES, type PriceKey } from './prices.js';
 
+// The per-connection rate limit (ws-kit.ts, read at cold start) would refuse the saturation
+// phase's back-to-back frames: lifted here so that phase measures the system, not the limiter. The
+// paced phases stay far below it (a message every 2 s against 5 a second).
+process.env.WS_RATE_VISITOR ??= '1000000/1000000';
+process.env.WS_RATE_OPERATOR ??= '1000000/1000000';
+
 const MESSAGES_PER_CHAT = Number(process.env.BENCH_MESSAGES ?? 10);
 /** Mean pause between a chat's messages: people type; a chat is not a firehose. */
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 2000);

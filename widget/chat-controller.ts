@@ -36,11 +36,52 @@ export interface VisitorChatState {
   unread: number;
   /** The visitor asked for the transcript by e-mail: where, and what became of it. */
   transcript?: { email: string; state: TranscriptState };
-  /** An operator's invitation on show (the popup); `askName` once Start Chat was pressed. */
-  invitation?: Omit<InvitationEvent, 'type' | 'reqId'> & { askName: boolean };
+  /**
+   * An operator's invitation on show (the popup); `askName` once Start Chat was pressed; `restored`
+   * when it was brought along from the previous page (it rang there already).
+   */
+  invitation?: ShownInvitation;
 }
 
 export type TranscriptState = 'sending' | 'sent' | 'already' | 'error';
+
+export type ShownInvitation = Omit<InvitationEvent, 'type' | 'reqId'> & { askName: boolean; restored?: boolean };
+
+/** An unanswered invitation follows the visitor to the next page of the site (this tab), for a while. */
+export const INVITATION_KEPT_MS = 10 * 60_000;
+export const invitationKey = (site: string) => `parley:invite:${site}`;
+
+function keepInvitation(site: string, inv: ShownInvitation | undefined): void {
+  try {
+    if (inv) {
+      const { inviteId, text, operatorName, auto } = inv;
+      sessionStorage.setItem(
+        invitationKey(site),
+        JSON.stringify({ inviteId, text, operatorName, auto, at: Date.now() }),
+      );
+    } else sessionStorage.removeItem(invitationKey(site));
+  } catch {
+    /* no storage: the invitation lives on this page only */
+  }
+}
+
+function keptInvitation(site: string): ShownInvitation | undefined {
+  try {
+    const raw = JSON.parse(sessionStorage.getItem(invitationKey(site)) || 'null');
+    if (!raw || typeof raw.inviteId !== 'string' || !(Date.now() - Number(raw.at) < INVITATION_KEPT_MS))
+      return undefined;
+    return {
+      inviteId: raw.inviteId,
+      text: String(raw.text ?? ''),
+      operatorName: String(raw.operatorName ?? ''),
+      auto: raw.auto === true,
+      askName: false,
+      restored: true,
+    };
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * After this long in the queue the visitor is offered to leave a message instead. The site's own
@@ -126,6 +167,7 @@ export class VisitorChat {
       messages: [],
       pending: store.load(),
       unread: 0,
+      invitation: keptInvitation(host.site),
     };
     this.typingOut = new TypingThrottle((typing) => {
       const chat = this.state.chat;
@@ -141,6 +183,7 @@ export class VisitorChat {
   private set(patch: Partial<VisitorChatState>): void {
     this.state = { ...this.state, ...patch };
     if ('pending' in patch) this.store.save(this.state.pending);
+    if ('invitation' in patch) keepInvitation(this.host.site, this.state.invitation);
     for (const fn of this.listeners) fn();
   }
 

@@ -214,20 +214,23 @@ function Invitation({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
     };
     setName('');
     setBell(undefined);
-    void ringDoorbell().then((result) => {
-      if (!live) return;
-      setBell({ id, result });
-      if (result !== 'blocked') return;
-      // The browser wants a gesture first: ring on the visitor's next one elsewhere on the page
-      // (one on the popup itself means they have already seen it).
-      retry = (e: Event) => {
-        if (popupRef.current && e.composedPath().includes(popupRef.current)) return;
-        stopRetry();
-        void ringDoorbell().then((again) => live && setBell({ id, result: again }));
-      };
-      document.addEventListener('pointerdown', retry, true);
-      document.addEventListener('keydown', retry, true);
-    });
+    // One brought along from the previous page rang there already.
+    if (inv?.restored) setBell({ id, result: 'restored' });
+    else
+      void ringDoorbell().then((result) => {
+        if (!live) return;
+        setBell({ id, result });
+        if (result !== 'blocked') return;
+        // The browser wants a gesture first: ring on the visitor's next one elsewhere on the page
+        // (one on the popup itself means they have already seen it).
+        retry = (e: Event) => {
+          if (popupRef.current && e.composedPath().includes(popupRef.current)) return;
+          stopRetry();
+          void ringDoorbell().then((again) => live && setBell({ id, result: again }));
+        };
+        document.addEventListener('pointerdown', retry, true);
+        document.addEventListener('keydown', retry, true);
+      });
     const t = setTimeout(
       () => live && setSaid(inv ? `${L.invitationAnnounce(inv.operatorName)}: ${inv.text}` : ''),
       50,

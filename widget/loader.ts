@@ -280,6 +280,13 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
     if (w.chat && w.chat.status !== 'ended' && !autoOpened) {
       autoOpened = true;
       openChat();
+    } else {
+      // An invitation left unanswered on the previous page (chat-controller keeps it) shows again.
+      try {
+        if (sessionStorage.getItem(`parley:invite:${site}`)) openChat(true);
+      } catch {
+        /* no storage */
+      }
     }
   };
 

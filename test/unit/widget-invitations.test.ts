@@ -3,7 +3,7 @@
  * frames it sends, the console's invite request and its answer, %name% in the text, and the
  * automatic-invitation rule form (validation, priorities from the list order, round trips).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../console-web/grid.js';
 import {
   describeRule,
@@ -19,7 +19,7 @@ import {
 import { ConsoleStore } from '../../console-web/store.js';
 import type { AutoInvitationRule, VisitorRow } from '../../functions/protocol/events.js';
 import { autoInvitationRulesSchema } from '../../functions/protocol/schemas.js';
-import { type ChatHostLike, VisitorChat } from '../../widget/chat-controller.js';
+import { type ChatHostLike, INVITATION_KEPT_MS, VisitorChat } from '../../widget/chat-controller.js';
 import type { OperatorFrame, VisitorFrame } from '../../widget/core/frames.js';
 import { LABELS, pickLabels } from '../../widget/i18n.js';
 
@@ -117,6 +117,31 @@ describe('the widget invitation', () => {
     ctl.start('Nora');
     ctl.handle(invitation);
     expect(ctl.state.invitation).toBeUndefined();
+  });
+
+  it('keeps an unanswered invitation for the next page of the tab, for ten minutes, and forgets an answered one', () => {
+    const data = new Map<string, string>();
+    vi.stubGlobal('sessionStorage', {
+      getItem: (k: string) => data.get(k) ?? null,
+      setItem: (k: string, v: string) => data.set(k, v),
+      removeItem: (k: string) => data.delete(k),
+    });
+    try {
+      const first = visitorHost();
+      first.ctl.handle(invitation);
+      // The next page: shown again, marked as brought along (it does not ring twice).
+      const next = visitorHost();
+      expect(next.ctl.state.invitation).toMatchObject({ inviteId: 'i1', text: "Hi, I'm Dana", restored: true });
+      next.ctl.declineInvitation();
+      expect(visitorHost().ctl.state.invitation).toBeUndefined();
+      // Too old: not shown.
+      first.ctl.handle({ ...invitation, inviteId: 'i2' });
+      const kept = JSON.parse(data.get('parley:invite:demo')!);
+      data.set('parley:invite:demo', JSON.stringify({ ...kept, at: Date.now() - INVITATION_KEPT_MS - 1 }));
+      expect(visitorHost().ctl.state.invitation).toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('has every label in English and Polish', () => {

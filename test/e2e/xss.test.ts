@@ -10,6 +10,8 @@
  * attributes, `javascript:` links, injected img/svg/iframe/script).
  */
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
@@ -80,7 +82,8 @@ function scanDom(): string[] {
       const tag = el.tagName.toLowerCase();
       if (tag === 'img' && el.getAttribute('src') === 'x') found.push('img[src=x]');
       if (tag === 'iframe' || tag === 'mglyph' || tag === 'details') found.push(tag);
-      if (tag === 'script' && (el.textContent ?? '').includes('__x')) found.push('script with payload');
+      if (tag === 'script' && !el.hasAttribute('data-host-page') && (el.textContent ?? '').includes('__x'))
+        found.push('script with payload');
       if (el.shadowRoot) visit(el.shadowRoot);
     }
   };
@@ -95,15 +98,15 @@ function shows(text: string, payload: string): boolean {
   return text.includes(encoded) || text.includes(encodeURIComponent(payload));
 }
 
-function hostPage(payload: string): string {
+function hostPage(payload: string, widgetOrigin: string): string {
   const attr = payload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   // JSON in a script: "<" escaped so the payload cannot close the script element.
   const js = JSON.stringify(payload).replace(/</g, '\\u003c');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${attr}</title></head><body>
 <h1>Hostile host page</h1>
-<script>window.parley=window.parley||function(){(window.parley.q=window.parley.q||[]).push(arguments)};
+<script data-host-page>window.parley=window.parley||function(){(window.parley.q=window.parley.q||[]).push(arguments)};
 parley('set', { comment: ${js} });</script>
-<script async src="/widget/parley.js" data-site="demo" data-note="${attr}"></script>
+<script async src="${widgetOrigin}/widget/parley.js" data-site="demo" data-note="${attr}"></script>
 </body></html>`;
 }
 
@@ -117,6 +120,10 @@ describe.skipIf(!hasChromium && !requireBrowser)(
     const hits: string[] = [];
     const pageErrors: string[] = [];
     let tried = 0;
+    // The hostile site: a server of its own (another origin embedding the widget), serving page N
+    // with payload N in its title, a data-* attribute and parley('set').
+    let site: Server | undefined;
+    let siteUrl = '';
 
     const newPage = async (label: string, referrer?: string) => {
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
@@ -151,18 +158,49 @@ describe.skipIf(!hasChromium && !requireBrowser)(
       const token = await apiSignIn(stack, stack.demoOperator.email, stack.demoOperator.password);
       const settings = (await api<Record<string, unknown>>(stack, token, 'GET', '/api/settings')).body;
       await api(stack, token, 'PUT', '/api/settings', { ...settings, maxChatsPerOperator: 50 });
+      site = createServer((req, res) => {
+        const n = Number(/^\/xss\/p(\d+)\.html/.exec(req.url ?? '')?.[1] ?? 0);
+        const payload = PAYLOADS[n - 1];
+        if (!payload) return void res.writeHead(404).end();
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(hostPage(payload, stack.url));
+      });
+      await new Promise<void>((r) => site!.listen(0, '127.0.0.1', () => r()));
+      siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
       browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
       consolePage = await newPage('console');
-      await signInOnline(consolePage, stack.url, stack.demoOperator.email, stack.demoOperator.password);
     }, 120_000);
 
     afterAll(async () => {
       for (const ctx of contexts) await ctx.close().catch(() => {});
       await browser?.close().catch(() => {});
       await stack?.stop();
+      await new Promise((r) => (site ? site.close(r) : r(undefined)));
       console.info(
         `[xss] ${PAYLOADS.length} payloads × ${FIELDS.length} fields = ${tried} placements (plus offline messages)`,
       );
+    });
+
+    it(
+      'an operator signs in to the console and goes online',
+      async () => {
+        await signInOnline(consolePage, stack.url, stack.demoOperator.email, stack.demoOperator.password);
+      },
+      STEP,
+    );
+
+    it('the detector works: the same kind of payload put in with innerHTML is caught (positive control)', async () => {
+      const caught = await consolePage.evaluate(async () => {
+        const w = window as unknown as { __xssHits: string[] };
+        const div = document.createElement('div');
+        div.innerHTML = `<img src=x onerror="__x('control')">`;
+        document.body.append(div);
+        await new Promise((r) => setTimeout(r, 300));
+        const seen = w.__xssHits.includes('control');
+        div.remove();
+        w.__xssHits = [];
+        return seen;
+      });
+      expect(caught).toBe(true);
     });
 
     for (const [i, payload] of PAYLOADS.entries()) {
@@ -170,10 +208,7 @@ describe.skipIf(!hasChromium && !requireBrowser)(
         `payload ${i + 1}: ${payload}`,
         async () => {
           const visitor = await newPage(`visitor ${i + 1}`, `https://evil.example/search?q=${payload}`);
-          await visitor.route('**/xss/**', (route) =>
-            route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: hostPage(payload) }),
-          );
-          await visitor.goto(`${stack.url}/xss/p${i + 1}.html?q=${encodeURIComponent(payload)}`);
+          await visitor.goto(`${siteUrl}/xss/p${i + 1}.html?q=${encodeURIComponent(payload)}`);
           await visitor.getByTestId('parley-button').waitFor(LIVE);
 
           // Name and message through the widget, as a visitor types them.

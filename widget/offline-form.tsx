@@ -54,18 +54,45 @@ export function OfflineForm({
     );
   }
 
-  const field = (key: keyof LeaveMessageErrors) => ({
-    'aria-invalid': errors[key] ? ('true' as const) : undefined,
-    'aria-describedby': errors[key] ? `parley-off-${key}-err` : undefined,
-  });
-  const err = (key: keyof LeaveMessageErrors) =>
-    errors[key] ? (
-      <span class="off-err" id={`parley-off-${key}-err`} data-testid={`parley-offline-error-${key}`}>
-        {errors[key]}
-      </span>
-    ) : null;
-  const clear = (key: keyof LeaveMessageErrors) => errors[key] && setErrors({ ...errors, [key]: undefined });
   const departments = s.departments;
+  const values = { name, email, text };
+  const setters = { name: setName, email: setEmail, text: setText };
+  /** One labelled field with its inline error (tied to it for screen readers). */
+  const field = (key: keyof LeaveMessageErrors, label: string, type: string, max: number, auto?: string) => {
+    const props = {
+      id: `parley-off-${key}`,
+      'data-testid': `parley-offline-${key}`,
+      required: true,
+      maxLength: max,
+      value: values[key],
+      'aria-invalid': errors[key] ? ('true' as const) : undefined,
+      'aria-describedby': errors[key] ? `parley-off-${key}-err` : undefined,
+      onInput: (e: Event) => {
+        setters[key]((e.currentTarget as HTMLInputElement).value);
+        if (errors[key]) setErrors({ ...errors, [key]: undefined });
+      },
+    };
+    return (
+      <>
+        <label for={props.id}>{label}</label>
+        {type === 'textarea' ? (
+          <textarea rows={4} {...props} />
+        ) : (
+          <input
+            type={type}
+            autocomplete={auto}
+            placeholder={key === 'email' ? L.emailPlaceholder : undefined}
+            {...props}
+          />
+        )}
+        {errors[key] && (
+          <span class="off-err" id={props['aria-describedby']} data-testid={`parley-offline-error-${key}`}>
+            {errors[key]}
+          </span>
+        )}
+      </>
+    );
+  };
 
   return (
     <form
@@ -82,39 +109,8 @@ export function OfflineForm({
     >
       <h3 class="off-title">{L.offlineTitle}</h3>
       {intro !== null && <p class="note">{intro || L.offlineIntro}</p>}
-      <label for="parley-off-name">{L.offlineName}</label>
-      <input
-        id="parley-off-name"
-        data-testid="parley-offline-name"
-        type="text"
-        autocomplete="name"
-        required
-        maxLength={LIMITS.name}
-        value={name}
-        {...field('name')}
-        onInput={(e) => {
-          setName((e.currentTarget as HTMLInputElement).value);
-          clear('name');
-        }}
-      />
-      {err('name')}
-      <label for="parley-off-email">{L.offlineEmail}</label>
-      <input
-        id="parley-off-email"
-        data-testid="parley-offline-email"
-        type="email"
-        autocomplete="email"
-        required
-        maxLength={LIMITS.email}
-        placeholder={L.emailPlaceholder}
-        value={email}
-        {...field('email')}
-        onInput={(e) => {
-          setEmail((e.currentTarget as HTMLInputElement).value);
-          clear('email');
-        }}
-      />
-      {err('email')}
+      {field('name', L.offlineName, 'text', LIMITS.name, 'name')}
+      {field('email', L.offlineEmail, 'email', LIMITS.email, 'email')}
       {departments.length > 1 && (
         <>
           <label for="parley-off-dept">{L.offlineDepartment}</label>
@@ -133,21 +129,7 @@ export function OfflineForm({
           </select>
         </>
       )}
-      <label for="parley-off-text">{L.offlineText}</label>
-      <textarea
-        id="parley-off-text"
-        data-testid="parley-offline-text"
-        rows={4}
-        required
-        maxLength={LIMITS.offlineText}
-        value={text}
-        {...field('text')}
-        onInput={(e) => {
-          setText((e.currentTarget as HTMLTextAreaElement).value);
-          clear('text');
-        }}
-      />
-      {err('text')}
+      {field('text', L.offlineText, 'textarea', LIMITS.offlineText)}
       {s.failure && (
         <p class="off-err" role="alert" data-testid="parley-offline-failure">
           {s.failure}

@@ -18,7 +18,18 @@ function loadCollapsed(): boolean {
   }
 }
 
-export function SummaryBar({ store, onOpenChats }: { store: ConsoleStore; onOpenChats: () => void }) {
+export function SummaryBar({
+  store,
+  onOpenChats,
+  newMessages = 0,
+  onOpenMessages,
+}: {
+  store: ConsoleStore;
+  onOpenChats: () => void;
+  /** New offline messages this operator may see, and the way to the Message Queue. */
+  newMessages?: number;
+  onOpenMessages?: () => void;
+}) {
   const s = store.state;
   const [collapsed, setCollapsed] = useState(loadCollapsed);
   const counts = summaryCounts(s.chats, s.me?.id, s.declined);
@@ -95,9 +106,16 @@ export function SummaryBar({ store, onOpenChats }: { store: ConsoleStore; onOpen
           Next chat
         </button>
         <span class="summary-stat" title="Offline messages waiting for an answer" data-testid="summary-messages">
-          <span class="summary-n">0</span> messages
+          <span class="summary-n">{newMessages}</span> {newMessages === 1 ? 'message' : 'messages'}
         </span>
-        <button type="button" class="btn btn-ghost btn-xs" disabled title="No offline messages are waiting">
+        <button
+          type="button"
+          class="btn btn-ghost btn-xs"
+          data-testid="summary-next-message"
+          disabled={newMessages <= 0 || !onOpenMessages}
+          title={newMessages > 0 ? 'Open the Message Queue' : 'No offline messages are waiting'}
+          onClick={() => onOpenMessages?.()}
+        >
           Next message
         </button>
       </div>

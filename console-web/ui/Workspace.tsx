@@ -104,6 +104,8 @@ export function Workspace({
           setView('monitor');
           if (s.tabs.length) store.showOverview();
         }}
+        newMessages={offline.newCount}
+        onOpenMessages={() => setView('messages')}
       />
       <IncomingDialog store={store} />
       <ConfirmAccept store={store} />

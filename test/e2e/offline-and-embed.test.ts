@@ -167,6 +167,28 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
       await handled.waitFor(LIVE);
       expect(await handled.getAttribute('data-status')).toBe('handled');
       expect(await handled.getByTestId('mq-handled').textContent()).toContain(`Handled by ${stack.demoOperator.name}`);
+
+      // The summary bar counts what is left and its Next message opens the queue.
+      expect(await dana.getByTestId('summary-messages').textContent()).toBe('1 message');
+      await dana.getByTestId('nav-monitor').click();
+      await dana.getByTestId('summary-next-message').click();
+      await dana.getByTestId('message-queue').waitFor(LIVE);
+
+      // A reply by e-mail goes to the visitor's address through SES, and is recorded on the message.
+      await dana.getByTestId('mq-tab-new').click();
+      const piotr = dana.getByTestId('mq-item').filter({ hasText: 'Piotr Second' });
+      await piotr.getByTestId('mq-reply').click();
+      await piotr.getByTestId('mq-reply-text').fill('Yes, the Aurora lamp is dimmable.');
+      await piotr.getByTestId('mq-reply-send').click();
+      await expect
+        .poll(async () => (await mails()).filter((m) => m.destination.to.includes('piotr@example.com')), LIVE)
+        .toHaveLength(1);
+      const reply = (await mails()).find((m) => m.destination.to.includes('piotr@example.com'))!;
+      expect(reply.body.text).toContain('Yes, the Aurora lamp is dimmable.');
+      await dana.getByTestId('mq-tab-handled').click();
+      const replied = dana.getByTestId('mq-item').filter({ hasText: 'Piotr Second' });
+      await replied.waitFor(LIVE);
+      expect(await replied.textContent()).toContain('Yes, the Aurora lamp is dimmable.');
       await dana.screenshot({ path: join(SHOTS, 'offline-message-queue.png') });
     },
     STEP,

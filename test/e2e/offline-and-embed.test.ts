@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
+import { api, signIn } from '../support/clients.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureBuilt, LIVE, ROOT } from './support/browser.js';
 
 const hasChromium = existsSync(CHROMIUM_PATH);
@@ -195,6 +196,41 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
   );
 
   it(
+    'a visitor who waited too long in the queue is offered the same form (the server’s hint), and leaving a message ends the queued chat',
+    async () => {
+      // The site's own queue timeout (30 s here), which the widget learns from the server's hint.
+      const token = await signIn(stack, stack.demoOperator.email, stack.demoOperator.password);
+      const settings = (await api(stack, token, 'GET', '/api/settings')).body;
+      expect((await api(stack, token, 'PUT', '/api/settings', { ...settings, queueTimeoutMs: 30_000 })).status).toBe(200);
+      const visitor = await newPage('waiting');
+      await visitor.clock.install();
+      await visitor.goto(`${stack.url}/product.html`);
+      await visitor.getByTestId('parley-button').click();
+      await visitor.getByTestId('parley-offline-wait').click();
+      await visitor.getByTestId('parley-name').fill('Wiktor');
+      await visitor.getByTestId('parley-start').click();
+      await expect.poll(() => visitor.getByTestId('parley-status').getAttribute('data-state'), LIVE).toBe('queued');
+      expect(await visitor.getByTestId('parley-queue-leave-message').count()).toBe(0);
+      await visitor.clock.fastForward(20_000);
+      await visitor.waitForTimeout(300);
+      expect(await visitor.getByTestId('parley-queue-leave-message').count()).toBe(0);
+      await visitor.clock.fastForward(12_000);
+      await visitor.getByTestId('parley-queue-leave-message').click();
+      await visitor.getByTestId('parley-offline-name').fill('Wiktor');
+      await visitor.getByTestId('parley-offline-email').fill('wiktor@example.com');
+      await visitor.getByTestId('parley-offline-text').fill('Nobody came; please call me back.');
+      await visitor.getByTestId('parley-offline-send').click();
+      await visitor.getByTestId('parley-offline-sent').waitFor(LIVE);
+      await expect.poll(() => visitor.getByTestId('parley-status').getAttribute('data-state'), LIVE).toBe('ended');
+      await expect
+        .poll(async () => (await mails()).filter((m) => m.body.text?.includes('Nobody came; please call me back.')), LIVE)
+        .toHaveLength(1);
+      await api(stack, token, 'PUT', '/api/settings', settings);
+    },
+    STEP,
+  );
+
+  it(
     'the embed generator: chosen colours, corner, Polish and a greeting are previewed, saved, and the copied snippet on a fresh page shows them',
     async () => {
       await dana.getByTestId('nav-embed').click();
@@ -246,7 +282,21 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
       expect(await win.textContent()).toContain('Zostaw nam wiadomość');
       expect(await win.locator('label[for=parley-off-email]').textContent()).toBe('Adres e-mail');
       expect(await widgetStyle(visitor, 'parley-window', ['top', 'left'])).toEqual({ top: '20px', left: '20px' });
-      // Esc closes the window and gives focus back to the button.
+      // Keyboard: Tab and Shift+Tab stay inside the open window; Esc closes it and gives focus back to the button.
+      const focusInWindow = () =>
+        win.evaluate((el) => {
+          const active = (el.getRootNode() as ShadowRoot).activeElement;
+          return !!active && el.contains(active);
+        });
+      await visitor.getByTestId('parley-offline-name').focus();
+      for (let i = 0; i < 12; i++) {
+        await visitor.keyboard.press('Tab');
+        expect(await focusInWindow()).toBe(true);
+      }
+      for (let i = 0; i < 4; i++) {
+        await visitor.keyboard.press('Shift+Tab');
+        expect(await focusInWindow()).toBe(true);
+      }
       await visitor.getByTestId('parley-offline-name').focus();
       await visitor.keyboard.press('Escape');
       await expect.poll(() => win.isVisible()).toBe(false);

@@ -201,7 +201,9 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
       // The site's own queue timeout (30 s here), which the widget learns from the server's hint.
       const token = await signIn(stack, stack.demoOperator.email, stack.demoOperator.password);
       const settings = (await api(stack, token, 'GET', '/api/settings')).body;
-      expect((await api(stack, token, 'PUT', '/api/settings', { ...settings, queueTimeoutMs: 30_000 })).status).toBe(200);
+      expect((await api(stack, token, 'PUT', '/api/settings', { ...settings, queueTimeoutMs: 30_000 })).status).toBe(
+        200,
+      );
       const visitor = await newPage('waiting');
       await visitor.clock.install();
       await visitor.goto(`${stack.url}/product.html`);
@@ -223,7 +225,10 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
       await visitor.getByTestId('parley-offline-sent').waitFor(LIVE);
       await expect.poll(() => visitor.getByTestId('parley-status').getAttribute('data-state'), LIVE).toBe('ended');
       await expect
-        .poll(async () => (await mails()).filter((m) => m.body.text?.includes('Nobody came; please call me back.')), LIVE)
+        .poll(
+          async () => (await mails()).filter((m) => m.body.text?.includes('Nobody came; please call me back.')),
+          LIVE,
+        )
         .toHaveLength(1);
       await api(stack, token, 'PUT', '/api/settings', settings);
     },

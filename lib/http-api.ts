@@ -11,6 +11,16 @@ import type { ParleyData } from './data.js';
 import { grantTable, ParleyFunction } from './function.js';
 import { acknowledge } from './nag.js';
 
+/** The user-pool actions of the admin routes (functions/adapters/cognito-admin.ts). */
+export const COGNITO_ADMIN_ACTIONS = [
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminAddUserToGroup',
+  'cognito-idp:AdminRemoveUserFromGroup',
+  'cognito-idp:AdminUpdateUserAttributes',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminEnableUser',
+] as const;
+
 export interface ParleyHttpApiProps {
   /** The table the operator CRUD and history read and write. */
   readonly data: ParleyData;
@@ -99,6 +109,8 @@ export class ParleyHttpApi extends Construct {
       },
     });
     grantTable(this.handler, props.data, 'readwrite');
+    // Operator administration: exactly the Cognito calls core/admin.ts makes, on this pool only.
+    props.auth.userPool.grant(this.handler.fn, ...COGNITO_ADMIN_ACTIONS);
 
     const integration = new HttpLambdaIntegration('RouterIntegration', this.handler.fn);
     const jwt = new HttpJwtAuthorizer('CognitoJwt', props.auth.issuerUrl, {

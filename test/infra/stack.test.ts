@@ -11,6 +11,7 @@ import {
 } from '../../functions/handlers/routes.js';
 import { TABLE_ACTIONS } from '../../lib/function.js';
 import { WS_FORWARDED_HEADERS } from '../../lib/hosting.js';
+import { COGNITO_ADMIN_ACTIONS } from '../../lib/http-api.js';
 import type { ParleyStack } from '../../lib/parley-stack.js';
 import { createParleyApp, SYNTH_TIMEOUT_MS, TEST_MAIL_FROM, TEST_SITE_ID } from './app.js';
 
@@ -155,7 +156,6 @@ describe('the WebSocket API', () => {
     expect(functionIds.size).toBe(WS_ROUTES.length);
   });
 
-  it('has the visitor-monitoring routes', () => {
   it('connects with no Lambda but the authorizer, and disconnects with one DynamoDB UpdateItem as a least-privilege role', () => {
     const apiId = logicalIdOf(stack.realtime.api);
     const integrationOf = (routeKey: string) => {
@@ -207,6 +207,7 @@ describe('the WebSocket API', () => {
     ]);
   });
 
+  it('has the visitor-monitoring routes', () => {
     const apiId = logicalIdOf(stack.realtime.api);
     const keys = ofType('AWS::ApiGatewayV2::Route')
       .filter(([, r]) => r.Properties.ApiId.Ref === apiId)
@@ -353,8 +354,8 @@ describe('the functions', () => {
     // operator-presence broadcasts operator status and moves queued offers on; auto-invite invites
     expected.push(logicalIdOf(stack.scheduleTargets.functionOf('operator-presence').role));
     expected.push(logicalIdOf(stack.scheduleTargets.functionOf('auto-invite').role));
-    expect([...posters].sort()).toEqual(expected.sort());
     expected.push(logicalIdOf(stack.httpApi.handler.role));
+    expect([...posters].sort()).toEqual(expected.sort());
     expect(posters.has(logicalIdOf(stack.realtime.authorizerFunction.role))).toBe(false);
     // the HTTP API closes a disabled operator's consoles (DeleteConnection)
     expect(posters.has(logicalIdOf(stack.httpApi.handler.role))).toBe(true);
@@ -614,6 +615,16 @@ describe('operator sign-in', () => {
       ExplicitAuthFlows: Match.arrayEquals(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
       AllowedOAuthFlows: Match.absent(),
     });
+  });
+
+  it('lets only the HTTP API administer users, with exactly the admin actions, on the pool only', () => {
+    const poolArn = { 'Fn::GetAtt': [logicalIdOf(stack.auth.userPool), 'Arn'] };
+    const statements = statementsOf(logicalIdOf(stack.httpApi.handler.role)).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('cognito-idp:')),
+    );
+    expect(statements.flatMap(actionsOf).sort()).toEqual([...COGNITO_ADMIN_ACTIONS].sort());
+    for (const s of statements) expect(s.Resource).toEqual(poolArn);
+    expect(rolesGranting(/^cognito-idp:/)).toEqual([logicalIdOf(stack.httpApi.handler.role)]);
   });
 
   it('has the groups admin and operator', () => {
@@ -981,7 +992,7 @@ describe('domain events', () => {
     }
   });
 
-  it('lets the mail function send from the Parley sender with the configuration set, and use the table', () => {
+  it('lets the mail function send from the Parley sender with the configuration set, and read and update the table', () => {
     const mail = stack.eventHandlers.functionOf('mail');
     const env = envOf(mail);
     expect(env.MAIL_FROM).toBe(TEST_MAIL_FROM);
@@ -1003,7 +1014,10 @@ describe('domain events', () => {
     expect(sesResources).toContain(':configuration-set/');
 
     const actions = statements.flatMap(actionsOf);
-    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...TABLE_ACTIONS.readwrite].sort());
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...TABLE_ACTIONS.readupdate].sort());
+    for (const write of ['PutItem', 'DeleteItem', 'BatchWriteItem']) {
+      expect(actions).not.toContain(`dynamodb:${write}`);
+    }
     expect(actions.filter((a) => /^(execute-api|events|scheduler|iam):/.test(a))).toEqual([]);
     expect(rolesGranting(/^ses:/)).toEqual([logicalIdOf(mail.role)]);
   });

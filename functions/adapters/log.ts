@@ -71,6 +71,8 @@ function enabled(level: Level): boolean {
   const setting = process.env.PARLEY_LOG;
   if (setting === 'silent') return false;
   if (level === 'debug') return setting === 'debug';
+  // `warn`: problems only (a quiet terminal for `npm start`); summary lines and metrics are info.
+  if (level === 'info') return setting !== 'warn';
   return true;
 }
 

@@ -229,6 +229,14 @@ describe('privacy', () => {
     expect(out.join('')).not.toMatch(/4111|my card|example\.com|Vera/);
   });
 
+  it('PARLEY_LOG=warn writes warnings and errors only (no summaries, no metrics)', () => {
+    vi.stubEnv('PARLEY_LOG', 'warn');
+    log.info('routine');
+    createMetrics().count('ChatsRequested', 'demo');
+    log.warn('odd');
+    expect(lines().map((l) => l.msg)).toEqual(['odd']);
+  });
+
   it('PARLEY_LOG=silent writes nothing', () => {
     vi.stubEnv('PARLEY_LOG', 'silent');
     log.error('hidden');

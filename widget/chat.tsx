@@ -150,6 +150,7 @@ function ChatApp({ ctl, lm, labels: L }: { ctl: VisitorChat; lm: LeaveMessage; l
         ref={winRef}
         class="win"
         role="dialog"
+        aria-modal="true"
         aria-label={L.windowTitle}
         data-testid="parley-window"
         hidden={!s.visible}

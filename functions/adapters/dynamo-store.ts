@@ -634,19 +634,20 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         ExpressionAttributeValues: { ':r': rules },
       });
     },
-    async setInvitation(visitorId, invitation) {
+    async setInvitation(visitorId, invitation, pendingSince) {
       const out = await update({
         Key: keys.visitor(visitorId),
         UpdateExpression: invitation.auto
           ? 'SET invitation = :inv, invitedAt = :at, autoInvitedAt = :at'
           : 'SET invitation = :inv, invitedAt = :at',
         ConditionExpression: invitation.auto
-          ? 'attribute_exists(pk) AND attribute_not_exists(openChatId) AND (attribute_not_exists(invitation) OR invitation.outcome <> :pending)'
+          ? 'attribute_exists(pk) AND attribute_not_exists(openChatId) AND (attribute_not_exists(invitation) OR invitation.outcome <> :pending OR invitation.#at < :since)'
           : 'attribute_exists(pk)',
+        ...(invitation.auto ? { ExpressionAttributeNames: { '#at': 'at' } } : {}),
         ExpressionAttributeValues: {
           ':inv': invitation,
           ':at': invitation.at,
-          ...(invitation.auto ? { ':pending': 'pending' } : {}),
+          ...(invitation.auto ? { ':pending': 'pending', ':since': pendingSince } : {}),
         },
       });
       return out !== undefined;

@@ -56,6 +56,17 @@ export function pickRule(rules: AutoInvitationRule[], v: VisitorRecord): AutoInv
 }
 
 /**
+ * How long an unanswered invitation holds off automatic ones. A visitor who closes the tab never
+ * answers; past this (the widget also stops carrying it to the next page) it no longer counts.
+ */
+export const INVITATION_ANSWER_MS = 10 * 60_000;
+
+/** An invitation still waiting for the visitor's answer. */
+export function awaitingAnswer(invitation: InvitationRecord | undefined, now: number): boolean {
+  return invitation?.outcome === 'pending' && now - invitation.at < INVITATION_ANSWER_MS;
+}
+
+/**
  * On a page view: schedule the visitor's automatic invitation. One schedule per visit for a site
  * rule, one per page for a page rule; named by visitor, rule and that start, so creating it again
  * (another tab, a retry) is a no-op. Nothing is scheduled within the hour after an invitation.
@@ -67,7 +78,7 @@ export async function scheduleAutoInvitation(
 ): Promise<'scheduled' | 'exists' | 'none'> {
   if (!deps.scheduler || rules.length === 0) return 'none';
   const now = deps.clock.now();
-  if (v.openChatId || v.tag === 'unwelcome' || v.invitation?.outcome === 'pending') return 'none';
+  if (v.openChatId || v.tag === 'unwelcome' || awaitingAnswer(v.invitation, now)) return 'none';
   if (v.autoInvitedAt !== undefined && now - v.autoInvitedAt < AUTO_INVITE_WINDOW_MS) return 'none';
   const rule = pickRule(rules, v);
   if (!rule) return 'none';
@@ -127,7 +138,7 @@ export async function autoInvite(
   if (!v || v.siteId !== payload.siteId || v.connections <= 0) return 'gone';
   if (v.openChatId) return 'chatting';
   if (v.tag === 'unwelcome') return 'unwelcome';
-  if (v.invitation?.outcome === 'pending') return 'pending';
+  if (awaitingAnswer(v.invitation, deps.clock.now())) return 'pending';
   const rule = settings.autoInvitations.find((r) => r.id === payload.ruleId);
   if (!rule || !ruleMatches(rule, v)) return 'rule-changed';
   // Still on the same visit (site rule) or the same page (page rule) it was scheduled for.
@@ -147,7 +158,7 @@ export async function autoInvite(
     at: now,
     outcome: 'pending',
   };
-  if (!(await deps.store.setInvitation(v.visitorId, invitation))) return 'chatting';
+  if (!(await deps.store.setInvitation(v.visitorId, invitation, now - INVITATION_ANSWER_MS))) return 'chatting';
   await sendInvitation(deps, v, invitation);
   telemetryOf(deps).count('InvitationsSent', v.siteId, { kind: 'auto' });
   return 'sent';
@@ -179,7 +190,7 @@ export async function inviteVisitor(deps: Deps, caller: Caller, frame: InviteFra
     at: deps.clock.now(),
     outcome: 'pending',
   };
-  await deps.store.setInvitation(v.visitorId, invitation);
+  await deps.store.setInvitation(v.visitorId, invitation, invitation.at - INVITATION_ANSWER_MS);
   await sendInvitation(deps, v, invitation);
   telemetryOf(deps).count('InvitationsSent', identity.siteId, { kind: 'operator' });
   await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'invite' }, caller.reqId));

@@ -184,7 +184,11 @@ export interface Store {
    * Records an invitation on the visitor. An automatic one only while the visitor has no open chat
    * and no pending invitation (it never interrupts either); false when refused.
    */
-  setInvitation(visitorId: string, invitation: InvitationRecord): Promise<boolean>;
+  /**
+   * Records an invitation. An automatic one only while no chat is open and no invitation made
+   * after `pendingSince` still awaits an answer; false when refused.
+   */
+  setInvitation(visitorId: string, invitation: InvitationRecord, pendingSince: number): Promise<boolean>;
   /** Settles a pending invitation; returns it, or undefined if it was not pending. */
   resolveInvitation(
     visitorId: string,

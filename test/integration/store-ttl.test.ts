@@ -221,10 +221,42 @@ describe('the hourly automatic-invitation throttle', () => {
       at: now,
       outcome: 'pending' as const,
     });
-    expect(await store.setInvitation('V11', invitation('manual-1', false))).toBe(true);
-    expect(await store.setInvitation('V11', invitation('auto-1', true))).toBe(false);
+    const since = now - 10 * 60_000;
+    expect(await store.setInvitation('V11', invitation('manual-1', false), since)).toBe(true);
+    expect(await store.setInvitation('V11', invitation('auto-1', true), since)).toBe(false);
     expect(await store.resolveInvitation('V11', 'manual-1', 'declined')).toMatchObject({ outcome: 'declined' });
     expect(await store.resolveInvitation('V11', 'manual-1', 'accepted')).toBeUndefined();
-    expect(await store.setInvitation('V11', invitation('auto-2', true))).toBe(true);
+    expect(await store.setInvitation('V11', invitation('auto-2', true), since)).toBe(true);
+  });
+
+  it('lets an invitation nobody answered stop blocking automatic ones after the answer window', async () => {
+    await store.trackPageView({
+      siteId: 'demo',
+      visitorId: 'V12',
+      url: 'https://x.test/',
+      title: 'X',
+      at: now,
+      socket: `${now}|s-1`,
+      retentionDays: 90,
+      visitGapMs: 30 * 60_000,
+      visit: {},
+      guessNewVisit: true,
+    });
+    const unanswered = {
+      inviteId: 'manual-old',
+      operatorName: 'A',
+      text: 'hi',
+      auto: false,
+      at: now,
+      outcome: 'pending' as const,
+    };
+    expect(await store.setInvitation('V12', unanswered, now - 10 * 60_000)).toBe(true);
+    const auto = { ...unanswered, inviteId: 'auto-late', auto: true };
+    // Still inside the window (the visitor may yet answer): refused.
+    expect(await store.setInvitation('V12', { ...auto, at: now + 60_000 }, now + 60_000 - 10 * 60_000)).toBe(false);
+    // Eleven minutes on, the old one counts as unanswered: allowed.
+    expect(await store.setInvitation('V12', { ...auto, at: now + 11 * 60_000 }, now + 11 * 60_000 - 10 * 60_000)).toBe(
+      true,
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dueAt, pickRule, ruleMatches, urlMatches } from '../../functions/core/invitations.js';
+import {
+  awaitingAnswer,
+  dueAt,
+  INVITATION_ANSWER_MS,
+  pickRule,
+  ruleMatches,
+  urlMatches,
+} from '../../functions/core/invitations.js';
 import type { VisitorRecord } from '../../functions/core/types.js';
 import type { AutoInvitationRule } from '../../functions/protocol/index.js';
 
@@ -65,5 +72,13 @@ describe('automatic invitation rules', () => {
     ];
     expect(pickRule(rules, visitor())?.id).toBe('high');
     expect(pickRule([], visitor())).toBeUndefined();
+  });
+
+  it('counts an unanswered invitation as pending only within the answer window', () => {
+    const inv = { inviteId: 'i', operatorName: 'A', text: 'hi', auto: false, at: 1_000, outcome: 'pending' as const };
+    expect(awaitingAnswer(inv, 1_000 + INVITATION_ANSWER_MS - 1)).toBe(true);
+    expect(awaitingAnswer(inv, 1_000 + INVITATION_ANSWER_MS)).toBe(false);
+    expect(awaitingAnswer({ ...inv, outcome: 'declined' }, 1_001)).toBe(false);
+    expect(awaitingAnswer(undefined, 1_001)).toBe(false);
   });
 });

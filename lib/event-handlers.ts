@@ -6,17 +6,18 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_RULES } from '../functions/handlers/routes.js';
 import type { ParleyData } from './data.js';
-import { grantTable, ParleyFunction, pascalId } from './function.js';
+import { grantTable, ParleyFunction, pascalId, type TableAccess } from './function.js';
 import { PARLEY_EVENT_SOURCE } from './scheduling.js';
 
 /** One item of EVENT_RULES: events of `detailType` go to the function built from `entry`. */
 export type EventRule = (typeof EVENT_RULES)[number];
 
 /**
- * Entries that only read the table. None today: the mail function records which operators an
- * offline message reached and that a reply went out, so a retried event sends nothing twice.
+ * Table access of entries that need less than read-write: the mail function reads, and updates
+ * offline messages with what it sent (which operators, the reply), so a retried event sends
+ * nothing twice; it never creates or deletes items.
  */
-export const DEFAULT_READ_ONLY_EVENT_ENTRIES: readonly string[] = [];
+export const DEFAULT_EVENT_TABLE_ACCESS: Readonly<Record<string, TableAccess>> = { mail: 'readupdate' };
 
 export interface ParleyEventHandlersProps {
   /** Parley's event bus (ParleyScheduling.bus). */
@@ -27,8 +28,8 @@ export interface ParleyEventHandlersProps {
   readonly wsCallbackUrl: string;
   /** The rules. @default EVENT_RULES from functions/handlers/routes.ts */
   readonly rules?: readonly EventRule[];
-  /** Entries whose function gets read-only table access. @default [] */
-  readonly readOnlyEntries?: readonly string[];
+  /** Table access per entry (others: read-write). @default DEFAULT_EVENT_TABLE_ACCESS */
+  readonly tableAccess?: Readonly<Record<string, TableAccess>>;
   /** Folder of the handler files. @default functions/handlers */
   readonly handlersDir?: string;
   /** How long EventBridge keeps trying to hand an event to its function. @default 2 hours */
@@ -47,7 +48,7 @@ export interface ParleyEventHandlersProps {
  * through the function's own dead-letter configuration. The queue is encrypted (SQS-managed SSE),
  * refuses non-TLS requests and keeps messages for 14 days.
  *
- * Every function knows the table (`grantTable`, read-only for `readOnlyEntries`) and
+ * Every function knows the table (`grantTable`, as `tableAccess` says) and
  * `WS_CALLBACK_URL`; anything else (SES, ManageConnections) is granted by the stack.
  */
 export class ParleyEventHandlers extends Construct {
@@ -61,7 +62,7 @@ export class ParleyEventHandlers extends Construct {
   constructor(scope: Construct, id: string, props: ParleyEventHandlersProps) {
     super(scope, id);
     const items = props.rules ?? EVENT_RULES;
-    const readOnly = new Set(props.readOnlyEntries ?? DEFAULT_READ_ONLY_EVENT_ENTRIES);
+    const access = props.tableAccess ?? DEFAULT_EVENT_TABLE_ACCESS;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -78,7 +79,7 @@ export class ParleyEventHandlers extends Construct {
         environment: { WS_CALLBACK_URL: props.wsCallbackUrl },
         deadLetterQueue: this.deadLetterQueue,
       });
-      grantTable(fn, props.data, readOnly.has(entry) ? 'read' : 'readwrite');
+      grantTable(fn, props.data, access[entry] ?? 'readwrite');
       functions.set(entry, fn);
     }
     this.functions = functions;

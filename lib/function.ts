@@ -122,6 +122,8 @@ export class ParleyFunction extends Construct {
 /** The DynamoDB actions of each access level. Never Scan, never transactions (DESIGN §5). */
 export const TABLE_ACTIONS = {
   read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+  /** Reads, and updates of existing items (the mail function records what it sent). */
+  readupdate: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
   readwrite: [
     'dynamodb:GetItem',
     'dynamodb:Query',
@@ -143,7 +145,7 @@ export type TableAccess = keyof typeof TABLE_ACTIONS;
 export function grantTable(fn: ParleyFunction, data: ParleyData, access: TableAccess): void {
   fn.role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      sid: access === 'read' ? 'ParleyTableRead' : 'ParleyTableReadWrite',
+      sid: { read: 'ParleyTableRead', readupdate: 'ParleyTableReadUpdate', readwrite: 'ParleyTableReadWrite' }[access],
       actions: [...TABLE_ACTIONS[access]],
       resources: [data.table.tableArn, ...data.indexNames.map((name) => `${data.table.tableArn}/index/${name}`)],
     }),

@@ -133,6 +133,29 @@ export function createDynamoAdminStore(db: DynamoDBDocumentClient, TableName: st
         ExpressionAttributeValues: { ':pk': keys.visitorConnectionsIndex(visitorId) },
       }),
 
+    async offlineMessageItems(siteId, visitorId) {
+      const lists = await Promise.all(
+        ['new', 'handled'].map((status) =>
+          queryAll({
+            IndexName: GSI1,
+            KeyConditionExpression: 'gsi1pk = :pk',
+            FilterExpression: 'visitorId = :v',
+            ExpressionAttributeValues: { ':pk': `SITE#${siteId}#OFFMSG#${status}`, ':v': visitorId },
+          }),
+        ),
+      );
+      return lists.flat();
+    },
+
+    async visitorGuardItems(visitorId) {
+      // The offline-message duplicate guards and hourly counter of this visitor (dynamo-offline-store.ts).
+      const [guards, rate] = await Promise.all([
+        partition(`OFFDEDUP#${visitorId}`),
+        partition(`RATE#offline#visitor#${visitorId}`),
+      ]);
+      return [...guards, ...rate];
+    },
+
     async deleteItems(keyList) {
       for (let i = 0; i < keyList.length; i += 25) {
         let pending = keyList.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));

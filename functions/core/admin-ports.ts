@@ -53,6 +53,10 @@ export interface AdminStore {
   chatItems(chatId: string): Promise<RawItem[]>;
   /** The visitor's connection items (gsi1). */
   visitorConnectionItems(visitorId: string): Promise<RawItem[]>;
+  /** The visitor's offline messages: a Query of the site's new and handled lists, filtered (no Scan). */
+  offlineMessageItems(siteId: string, visitorId: string): Promise<RawItem[]>;
+  /** Short-lived guards keyed by the visitor (duplicate and rate guards of offline messages). */
+  visitorGuardItems(visitorId: string): Promise<RawItem[]>;
   deleteItems(keys: { pk: string; sk: string }[]): Promise<void>;
 }
 

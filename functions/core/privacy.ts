@@ -2,8 +2,8 @@
  * Privacy (admins only): export everything stored about one visitor as JSON, and delete it all.
  * "Everything" is the visitor's partition (profile with its invitation, page views, notes, chat
  * pointers, assignment, throttle), each chat's partition (the chat, its messages, transcript
- * claims) and the visitor's connection items. Report counters are aggregates and hold nothing
- * about one visitor.
+ * claims), the visitor's offline messages and connection items. Report counters are aggregates
+ * and hold nothing about one visitor.
  */
 
 import { requireAdmin } from './admin.js';
@@ -43,14 +43,19 @@ async function gather(deps: PrivacyDeps, caller: OperatorRecord, visitorId: stri
   const chats = await Promise.all([...chatIds].map(async (id) => ({ id, items: await deps.admin.chatItems(id) })));
   // Only chats of this visitor: a dangling pointer never drags in someone else's chat.
   const mine = chats.filter((c) => c.items.some((i) => i.sk === 'META' && i.visitorId === visitorId));
-  const connections = await deps.admin.visitorConnectionItems(visitorId);
-  return { own, profile, chats: mine, connections };
+  const [connections, offline, guards] = await Promise.all([
+    deps.admin.visitorConnectionItems(visitorId),
+    deps.admin.offlineMessageItems(caller.siteId, visitorId),
+    deps.admin.visitorGuardItems(visitorId),
+  ]);
+  return { own, profile, chats: mine, connections, offline, guards };
 }
 
 export async function exportVisitor(deps: PrivacyDeps, caller: OperatorRecord, visitorId: string) {
   requireAdmin(caller);
-  const { own, profile, chats, connections } = await gather(deps, caller, visitorId);
-  if (own.length === 0 && chats.length === 0) throw new NotFoundError('nothing is stored about this visitor');
+  const { own, profile, chats, connections, offline } = await gather(deps, caller, visitorId);
+  if (own.length === 0 && chats.length === 0 && offline.length === 0)
+    throw new NotFoundError('nothing is stored about this visitor');
   const truncate = (await siteSettings(deps, caller.siteId)).console.truncateIp;
   const c = (i: RawItem) => clean(i, truncate);
   const known = (sk: string) =>
@@ -71,6 +76,7 @@ export async function exportVisitor(deps: PrivacyDeps, caller: OperatorRecord, v
     }),
     // Assignment, invitation throttle, offline messages and anything else kept under the visitor.
     other: own.filter((i) => !known(i.sk)).map((i) => ({ kind: i.sk.split('#')[0], ...c(i) })),
+    offlineMessages: offline.map(c),
     connections: connections.map(c),
   };
 }
@@ -98,8 +104,8 @@ export async function deleteVisitor(deps: PrivacyDeps, caller: OperatorRecord, v
   ]);
   await deps.closer.close([...open.map((c) => c.connectionId), ...sockets.map((s) => String(s.connectionId))]);
   // Read after the close: a disconnect racing with us may have touched the profile.
-  const { own, chats, connections } = await gather(deps, caller, visitorId);
-  const all = [...own, ...chats.flatMap((c) => c.items), ...connections, ...sockets];
+  const { own, chats, connections, offline, guards } = await gather(deps, caller, visitorId);
+  const all = [...own, ...chats.flatMap((c) => c.items), ...connections, ...sockets, ...offline, ...guards];
   const keys = [...new Map(all.map((i) => [`${i.pk}|${i.sk}`, { pk: i.pk, sk: i.sk }])).values()];
   await deps.admin.deleteItems(keys);
   await deliverToOperators(deps, caller.siteId, { type: 'visitor-left', visitorId });

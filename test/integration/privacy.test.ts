@@ -16,6 +16,7 @@ type Export = {
   notes: Record<string, unknown>[];
   chats: (Record<string, unknown> & { messages: Record<string, unknown>[] })[];
   other: Record<string, unknown>[];
+  offlineMessages: Record<string, unknown>[];
   connections: Record<string, unknown>[];
 };
 
@@ -59,6 +60,14 @@ async function visitorWithHistory(secret: string) {
   await page.ws.request({ action: 'end-chat', chatId: firstId });
   await admin.ws.request({ action: 'note-visitor', visitorId, text: `Called about invoice ${secret}` });
   await admin.ws.request({ action: 'tag-visitor', visitorId, tag: 'customer' });
+  // An offline message too.
+  const left = await page.ws.request({
+    action: 'leave-message',
+    name: 'Greta',
+    email: `greta-${secret}@example.com`,
+    text: `Please call me about ${secret}`,
+  });
+  expect(left.type).not.toBe('error');
   // And a second chat, still open when the visitor is deleted.
   const open = await page.ws.request({ action: 'chat-request', name: 'Greta', text: 'One more thing' });
   const openId = (open.chat as { chatId: string }).chatId;
@@ -85,16 +94,23 @@ describe('visitor export and deletion', () => {
       expect.arrayContaining(['Hello there', 'Hi Greta', 'my secret order 4711']),
     );
     expect(x.other.map((o) => o.kind)).toContain('ASSIGN');
+    expect(x.offlineMessages.map((m) => m.text)).toEqual(['Please call me about 4711']);
     // Nothing the table holds about the visitor is missing from the export: every item of the
     // visitor's partition and of their chats' partitions is in it (chat pointers are the chat list).
     const chatPks = new Set(x.chats.map((c) => `CHAT#${c.chatId}`));
-    const stored = (await tableSnapshot(stack)).filter((i) => i.pk === `VIS#${visitorId}` || chatPks.has(String(i.pk)));
+    const stored = (await tableSnapshot(stack)).filter(
+      (i) =>
+        i.pk === `VIS#${visitorId}` ||
+        chatPks.has(String(i.pk)) ||
+        (String(i.pk).startsWith('OFFMSG#') && i.visitorId === visitorId),
+    );
     const pointers = stored.filter((i) => i.pk === `VIS#${visitorId}` && String(i.sk).startsWith('CHAT#')).length;
     const exportedItems =
       (x.profile ? 1 : 0) +
       x.pageViews.length +
       x.notes.length +
       x.other.length +
+      x.offlineMessages.length +
       x.chats.reduce((n, c) => n + 1 + c.messages.length + (c.transcriptsSentTo as unknown[]).length, 0);
     expect(exportedItems + pointers).toBe(stored.length);
 
@@ -132,6 +148,7 @@ describe('visitor export and deletion', () => {
     const left = (needle: string) => mentions(after, needle).map((i) => `${i.pk} ${i.sk}`);
     expect(left('my secret order 9922')).toEqual([]);
     expect(left('Called about invoice 9922')).toEqual([]);
+    expect(left('Please call me about 9922')).toEqual([]);
 
     const again = await api<{ deleted: number }>(stack, admin.idToken, 'DELETE', `/api/visitors/${visitorId}`);
     expect(again).toEqual({ status: 200, body: { deleted: 0 } });

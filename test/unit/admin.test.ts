@@ -105,6 +105,8 @@ function deps() {
     visitorItems: async (v) => items.filter((i) => i.pk === `VIS#${v}`),
     chatItems: async (c) => items.filter((i) => i.pk === `CHAT#${c}`),
     visitorConnectionItems: async () => [],
+    visitorGuardItems: async () => [],
+    offlineMessageItems: async (_site, v) => items.filter((i) => i.pk.startsWith('OFFMSG#') && i.visitorId === v),
     deleteItems: async (keys) => {
       const gone = new Set(keys.map((k) => `${k.pk}|${k.sk}`));
       items = items.filter((i) => !gone.has(`${i.pk}|${i.sk}`));
@@ -302,6 +304,7 @@ describe('privacy rules', () => {
       { pk: 'CHAT#c2', sk: 'META', chatId: 'c2', visitorId: 'V1' },
       { pk: 'CHAT#cX', sk: 'META', chatId: 'cX', visitorId: 'V9' },
       { pk: 'VIS#V9', sk: 'PROFILE', visitorId: 'V9', siteId: 'elsewhere' },
+      { pk: 'OFFMSG#o1', sk: 'META', visitorId: 'V1', text: 'call me back' },
     ];
     chats = [
       {
@@ -328,6 +331,9 @@ describe('privacy rules', () => {
     expect(x.chats.map((c) => c.chatId).sort()).toEqual(['c1', 'c2']);
     expect(x.chats.find((c) => c.chatId === 'c1')!.messages.map((m) => m.text)).toEqual(['hello']);
     expect(JSON.stringify(x)).not.toContain('cX');
+    expect((x as unknown as { offlineMessages: { text: string }[] }).offlineMessages.map((m) => m.text)).toEqual([
+      'call me back',
+    ]);
     await expect(exportVisitor(deps(), admin(), 'V9')).rejects.toBeInstanceOf(NotFoundError);
   });
 
@@ -337,7 +343,7 @@ describe('privacy rules', () => {
     expect(calls[0]).toBe('end c2');
     expect(calls).toContain('release b');
     expect(calls).toContain('close conn-v');
-    expect(out.deleted).toBe(6);
+    expect(out.deleted).toBe(7);
     expect(items.map((i) => i.pk)).toEqual(['CHAT#cX', 'VIS#V9']);
     expect(await deleteVisitor(d, admin(), 'V1')).toEqual({ deleted: 0 });
   });

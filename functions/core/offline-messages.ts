@@ -194,7 +194,10 @@ async function ack(deps: Deps, caller: Caller, messageId: string): Promise<void>
   );
 }
 
-/** `offline-message` to every console whose operator may see it, each with their own count. */
+/**
+ * `offline-message` to every console whose operator may see it, each with their own count: when
+ * a message arrives, and when one is handled or answered (consoles replace it by id).
+ */
 export async function announceOfflineMessage(
   deps: OfflineDeps,
   message: OfflineMessageRecord,
@@ -269,6 +272,7 @@ export async function markOfflineHandled(base: Deps, op: OperatorRecord, id: str
   await visibleMessage(deps, op, id);
   const result = await deps.offline.markOfflineHandled(id, refOf(op), deps.clock.now());
   if (!result) throw new NotFoundError('no such offline message');
+  if (result.changed) await announceChange(deps, result.message);
   return offlineView(result.message);
 }
 
@@ -304,7 +308,13 @@ export async function replyToOfflineMessage(
   const updated = await deps.offline.addOfflineReply(id, reply, OFFLINE_LIMITS.repliesPerMessage);
   if (!updated) throw new RateLimitedError(`at most ${OFFLINE_LIMITS.repliesPerMessage} replies per message`);
   await deps.events.publish(OFFLINE_REPLY, { siteId: op.siteId, messageId: id, replyId: reply.id });
+  await announceChange(deps, updated);
   return offlineView(updated);
+}
+
+/** Colleagues' consoles follow a change (handled, replied); the change itself is already stored. */
+async function announceChange(deps: OfflineDeps, message: OfflineMessageRecord): Promise<void> {
+  await announceOfflineMessage(deps, message).catch(() => undefined);
 }
 
 // ---- the mail function's side ----

@@ -349,7 +349,7 @@ export interface OfflineMessagePage {
   next?: string;
 }
 
-/** To operator consoles that may see it: a message was left (also its count of new ones). */
+/** To operator consoles that may see it: a message was left, handled or answered (replace by id). */
 export interface OfflineMessageEvent {
   type: 'offline-message';
   message: OfflineMessage;

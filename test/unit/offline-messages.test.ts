@@ -350,6 +350,32 @@ describe('who may see and handle offline messages', () => {
     expect(second.handledAt).toBe(first.handledAt);
   });
 
+  it('tells the consoles that may see it when a message is handled, with their new count', async () => {
+    const ops = [operator('ann'), operator('bob', { departments: ['billing'] })];
+    const conns = ops.map((o) => ({
+      connectionId: `c-${o.operatorId}`,
+      role: 'operator' as const,
+      siteId: 'demo',
+      operatorId: o.operatorId,
+      connectedAt: 0,
+    }));
+    const h = harness({ operators: ops, conns });
+    await leaveMessage(h.deps, visitor(), frame());
+    const id = [...h.offline.items.keys()][0]!;
+    h.sent.length = 0;
+    await markOfflineHandled(h.deps, ops[0]!, id);
+    const frames = h.sent.filter((s) => s.frame.type === 'offline-message');
+    expect(frames.flatMap((f) => f.to).sort()).toEqual(['c-ann', 'c-bob']);
+    expect(frames.every((f) => (f.frame as { newCount: number; message: { status: string } }).newCount === 0)).toBe(
+      true,
+    );
+    expect((frames[0]!.frame as { message: { status: string } }).message.status).toBe('handled');
+    // Handling it again changes nothing and tells nobody.
+    h.sent.length = 0;
+    await markOfflineHandled(h.deps, ops[1]!, id);
+    expect(h.sent).toEqual([]);
+  });
+
   it('records a reply, marks the message handled, publishes it, and limits replies per message', async () => {
     const h = harness({ operators: [operator('ann')] });
     await leaveMessage(h.deps, visitor(), frame());

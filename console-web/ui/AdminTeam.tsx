@@ -27,7 +27,7 @@ export function AdminTeam({ api, me }: { api: Api; me: OperatorProfile | undefin
   const reload = async () => {
     try {
       const [ops, depts] = await Promise.all([
-        api.request<AdminOperator[]>('GET', '/operators'),
+        api.request<AdminOperator[]>('GET', '/operators?all=1'),
         api.request<AdminDepartment[]>('GET', '/departments'),
       ]);
       setOperators(ops);

@@ -54,15 +54,17 @@ function adminView(op: OperatorRecord): AdminOperatorView {
 }
 
 /**
- * Admins get every operator with role and status; everyone else (transfer pickers) the enabled ones.
+ * The enabled operators (transfer and conference pickers); with `all`, for admins only, every
+ * operator with the disabled flag (the Team screen).
  */
 export async function listOperators(
   deps: Pick<Deps, 'store'>,
   caller: OperatorRecord,
+  all = false,
 ): Promise<(AdminOperatorView | Omit<AdminOperatorView, 'disabled'>)[]> {
-  const all = await deps.store.siteOperators(caller.siteId);
-  if (caller.role === 'admin') return all.map(adminView).sort((a, b) => a.name.localeCompare(b.name));
-  return all
+  const ops = await deps.store.siteOperators(caller.siteId);
+  if (all && caller.role === 'admin') return ops.map(adminView).sort((a, b) => a.name.localeCompare(b.name));
+  return ops
     .filter((o) => !o.disabled)
     .map((o) => {
       const { disabled, ...rest } = adminView(o);

@@ -56,7 +56,7 @@ export async function adminRoute(
   const ok = (body: unknown, status = 200): Reply => ({ status, body });
   switch (route) {
     case 'GET /api/operators':
-      return ok(await listOperators(deps, op));
+      return ok(await listOperators(deps, op, event.queryStringParameters?.all === '1'));
     case 'POST /api/operators':
       return ok(await createOperator(deps, op, parse(event.body, createOperatorSchema)), 201);
     case 'PUT /api/operators/{operatorId}':

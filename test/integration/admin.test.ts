@@ -24,7 +24,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => stack?.stop());
 
-const operators = async () => (await api<Op[]>(stack, admin, 'GET', '/api/operators')).body;
+const operators = async () => (await api<Op[]>(stack, admin, 'GET', '/api/operators?all=1')).body;
 
 describe('operator administration', () => {
   it('creates an operator: a Cognito user with the invitation, and a Parley record with role, departments, limit', async () => {
@@ -91,7 +91,7 @@ describe('operator administration', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.body.error.code).toBe('forbidden');
     }
-    const seen = (await api<Op[]>(stack, sam, 'GET', '/api/operators')).body;
+    const seen = (await api<Op[]>(stack, sam, 'GET', '/api/operators?all=1')).body;
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((o) => !('disabled' in o))).toBe(true);
     expect((await operators()).find((o) => o.id === samId)!.role).toBe('operator');

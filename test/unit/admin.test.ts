@@ -173,13 +173,15 @@ describe('operator administration rules', () => {
     ops.set('c', op('c', 'operator', { disabled: true }));
     const d = deps();
     expect(
-      ((await listOperators(d, admin())) as { id: string; disabled: boolean }[]).map((o) => [o.id, o.disabled]),
+      ((await listOperators(d, admin(), true)) as { id: string; disabled: boolean }[]).map((o) => [o.id, o.disabled]),
     ).toEqual([
       ['a', false],
       ['b', false],
       ['c', true],
     ]);
-    const seen = await listOperators(d, plain());
+    // Without `all` (the pickers) an admin too gets only the enabled ones; `all` is for admins only.
+    expect((await listOperators(d, admin())).map((o) => o.id)).toEqual(['a', 'b']);
+    const seen = await listOperators(d, plain(), true);
     expect(seen.map((o) => o.id)).toEqual(['a', 'b']);
     expect(seen.every((o) => !('disabled' in o))).toBe(true);
   });

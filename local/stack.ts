@@ -144,6 +144,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     MAIL_FROM: 'parley@parley.local',
     EVENT_BUS_NAME: 'parley-local',
     SITE_ID,
+    // One process stands in for many Lambda instances: the SDK's 50 sockets per client would queue
+    // unrelated invocations' requests behind each other (functions/adapters/http-options.ts).
+    PARLEY_HTTP_MAX_SOCKETS: process.env.PARLEY_HTTP_MAX_SOCKETS ?? '1000',
     PARLEY_LOG: process.env.PARLEY_LOG ?? (options.quiet ? 'silent' : 'info'),
   });
 

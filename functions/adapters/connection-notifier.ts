@@ -6,6 +6,7 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Notifier } from '../core/ports.js';
 import type { ServerEvent } from '../protocol/index.js';
+import { sdkHttpOptions } from './http-options.js';
 import { log } from './log.js';
 import { metrics } from './metrics.js';
 
@@ -15,7 +16,7 @@ const clients = new Map<string, ApiGatewayManagementApiClient>();
 export function managementClient(endpoint: string): ApiGatewayManagementApiClient {
   let c = clients.get(endpoint);
   if (!c) {
-    c = new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 4 });
+    c = new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 4, ...sdkHttpOptions() });
     clients.set(endpoint, c);
   }
   return c;

@@ -117,8 +117,14 @@ export class LocalGateway {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const c of this.conns.values()) c.socket.terminate();
+    const open = [...this.conns.values()];
     this.conns.clear();
+    for (const c of open) {
+      clearTimeout(c.idle);
+      c.socket.terminate();
+    }
+    // Closing sockets run `$disconnect` as in AWS, so a restart (--data) finds nobody still present.
+    await Promise.allSettled(open.map((c) => this.integrate('$disconnect', c)));
     await new Promise<void>((r) => this.wss.close(() => r()));
     if (this.server) {
       this.server.closeAllConnections();

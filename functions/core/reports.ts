@@ -14,6 +14,10 @@ export function reportRange(
 ): { from: string; to: string } {
   const today = new Date(now).toISOString().slice(0, 10);
   const end = to ?? today;
+  // A malformed `to` must not reach Date arithmetic (an invalid date throws a RangeError there).
+  if (!DAY.test(end) || Number.isNaN(Date.parse(end))) {
+    throw new BadRequestError('from and to must be dates as YYYY-MM-DD');
+  }
   const start = from ?? new Date(Date.parse(`${end}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
   if (!DAY.test(start) || !DAY.test(end) || Number.isNaN(Date.parse(start)) || Number.isNaN(Date.parse(end))) {
     throw new BadRequestError('from and to must be dates as YYYY-MM-DD');

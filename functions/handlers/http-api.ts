@@ -54,6 +54,17 @@ function parseJson<S extends ZodMiniType>(body: string | undefined, schema: S): 
   return parsed.data;
 }
 
+/**
+ * Every id in a path is one of ours (ULIDs, Cognito subs): refused here when it cannot be, so a
+ * hostile one never reaches DynamoDB (a key over its size limit is a ValidationException, a 500).
+ */
+const PATH_ID = /^[A-Za-z0-9_-]{1,64}$/;
+function assertPathParameters(params: Record<string, string | undefined> | undefined): void {
+  for (const value of Object.values(params ?? {})) {
+    if (value === undefined || !PATH_ID.test(value)) throw new NotFoundError('no such item');
+  }
+}
+
 function claimsOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): OperatorClaims {
   const c = event.requestContext.authorizer?.jwt?.claims ?? {};
   if (!c.sub) throw new ForbiddenError('not signed in');
@@ -81,6 +92,7 @@ export const handler = observed(
       const deps = await loadDeps();
       const op = await operatorFromClaims(deps, claimsOf(event), SITE_ID);
       const route = event.routeKey;
+      assertPathParameters(event.pathParameters);
       if (route === 'POST /api/ws-ticket') return json(200, await issueTicket(deps, op));
       if (route === 'GET /api/me') return json(200, operatorProfile(op));
       if (route === 'GET /api/chats/{chatId}/messages') {

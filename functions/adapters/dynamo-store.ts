@@ -521,6 +521,8 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         ...(typeof i.visits === 'number' ? { visits: i.visits } : {}),
         ...(typeof i.visitors === 'number' ? { visitors: i.visitors } : {}),
         ...(typeof i.pageViews === 'number' ? { pageViews: i.pageViews } : {}),
+        ...(typeof i.entries === 'number' ? { entries: i.entries } : {}),
+        ...(typeof i.exits === 'number' ? { exits: i.exits } : {}),
       }));
     },
 

@@ -41,24 +41,25 @@ export function pageKey(url: string): string {
   }
 }
 
-/** What a page view adds to the report counters. */
-function pageDeltas(pv: { url: string; at: number; visitStart?: number; entry?: boolean; prevUrl?: string }) {
+/**
+ * What a page view adds to the report counters. Everything about a page (views, the visits it
+ * began, the visits it ended) is one counter item per page and day, so a batch writes each page it
+ * saw once. Exits: a visit's latest page is its exit so far; each further page moves the exit on
+ * (the previous page's `exits` down, this one's up).
+ */
+function pageDeltas(pv: { url: string; at: number; entry?: boolean; prevUrl?: string; prevAt?: number }) {
   const deltas: ReportDelta[] = [];
   const day = utcDay(pv.at);
   const page = pageKey(pv.url);
   deltas.push({ day, key: `PAGE#${page}`, url: page, field: 'views', delta: 1 });
+  deltas.push({ day, key: `PAGE#${page}`, url: page, field: 'exits', delta: 1 });
   deltas.push({ day, key: 'DAY', field: 'pageViews', delta: 1 });
-  // Exit pages: the last page of each visit. A visit's first page is its exit so far; each
-  // further page moves the exit along (counted on the day the visit began).
-  const visitDay = utcDay(pv.visitStart ?? pv.at);
   if (pv.entry) {
-    deltas.push({ day, key: `ENTRY#${page}`, url: page, field: 'visits', delta: 1 });
+    deltas.push({ day, key: `PAGE#${page}`, url: page, field: 'entries', delta: 1 });
     deltas.push({ day, key: 'DAY', field: 'visits', delta: 1 });
-    deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
-  } else if (typeof pv.prevUrl === 'string' && pageKey(pv.prevUrl) !== page) {
+  } else if (typeof pv.prevUrl === 'string') {
     const prev = pageKey(pv.prevUrl);
-    deltas.push({ day: visitDay, key: `EXIT#${prev}`, url: prev, field: 'visits', delta: -1 });
-    deltas.push({ day: visitDay, key: `EXIT#${page}`, url: page, field: 'visits', delta: 1 });
+    deltas.push({ day: utcDay(pv.prevAt ?? pv.at), key: `PAGE#${prev}`, url: prev, field: 'exits', delta: -1 });
   }
   return deltas;
 }
@@ -67,7 +68,9 @@ function pageDeltas(pv: { url: string; at: number; visitStart?: number; entry?: 
  * The page view a change of a visitor profile records, if it records one: the page-view write
  * counts `pageViews` up (a new visit also `visits`). The history item is built from it.
  */
-export function pageViewOf(change: ChangeRecord): Omit<PageViewItem, 'retentionDays'> | undefined {
+export function pageViewOf(
+  change: ChangeRecord,
+): (Omit<PageViewItem, 'retentionDays'> & { prevAt?: number }) | undefined {
   if (change.sk !== 'PROFILE' || !change.pk.startsWith('VIS#') || !change.newImage) return undefined;
   const now = change.newImage as unknown as VisitorRecord;
   const before = change.oldImage as unknown as VisitorRecord | undefined;
@@ -81,7 +84,7 @@ export function pageViewOf(change: ChangeRecord): Omit<PageViewItem, 'retentionD
     at: now.pageSince,
     entry,
     ...(entry && now.referrer ? { referrer: now.referrer } : {}),
-    ...(!entry && before?.url ? { prevUrl: before.url } : {}),
+    ...(!entry && before?.url ? { prevUrl: before.url, prevAt: before.pageSince } : {}),
     visitStart: now.visitStart ?? now.pageSince,
     n: now.pageViews,
   };
@@ -99,7 +102,6 @@ export function reportDeltas(change: ChangeRecord): { siteId: string; deltas: Re
       deltas: pageDeltas({
         url: String(img.url),
         at: Number(img.at),
-        visitStart: Number(img.visitStart ?? img.at),
         entry: !!img.entry,
         ...(typeof img.prevUrl === 'string' ? { prevUrl: img.prevUrl } : {}),
       }),
@@ -178,7 +180,7 @@ export async function processChanges(
   const visitors = new Map<string, VisitorRecord>();
   const changedChats = new Map<string, ChatRecord>();
   const counters = new Map<string, ReportDelta[]>();
-  const views: Omit<PageViewItem, 'retentionDays'>[] = [];
+  const views: (Omit<PageViewItem, 'retentionDays'> & { prevAt?: number })[] = [];
   const closed: ClosedSockets[] = [];
   for (const c of changes) {
     const counted = reportDeltas(c);

@@ -85,7 +85,8 @@ export interface ReportDelta {
   day: string;
   key: string;
   url?: string;
-  field: 'views' | 'visits' | 'visitors' | 'pageViews';
+  /** `entries`, `exits`: on a page's own counter (`PAGE#`): one write per page and batch. */
+  field: 'views' | 'visits' | 'visitors' | 'pageViews' | 'entries' | 'exits';
   delta: number;
 }
 
@@ -97,6 +98,8 @@ export interface ReportCounter {
   visits?: number;
   visitors?: number;
   pageViews?: number;
+  entries?: number;
+  exits?: number;
 }
 
 export interface StoredPageView {

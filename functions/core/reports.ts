@@ -50,7 +50,13 @@ export async function siteReport(deps: Deps, siteId: string, from: string, to: s
         d.visits += c.visits ?? 0;
         d.pageViews += c.pageViews ?? 0;
       }
-    } else if (c.key.startsWith('PAGE#')) add(pages, c.url, c.views);
+    } else if (c.key.startsWith('PAGE#')) {
+      // A page's views, and the visits it began and ended, on its one counter item...
+      add(pages, c.url, c.views);
+      add(entries, c.url, c.entries);
+      add(exits, c.url, c.exits);
+    }
+    // ...or, as counted before, on items of their own.
     else if (c.key.startsWith('ENTRY#')) add(entries, c.url, c.visits);
     else if (c.key.startsWith('EXIT#')) add(exits, c.url, c.visits);
   }

@@ -24,57 +24,60 @@ const profile = (extra: Record<string, unknown>) => ({
 });
 
 describe('report counters from the stream', () => {
-  it('counts a page view and, for the first of a visit, an entry page, a visit and the exit so far', () => {
+  it('counts a page view and, for the first of a visit, an entry and the exit so far, all on the page’s one counter', () => {
     const out = reportDeltas({
       eventName: 'INSERT',
       pk: 'VIS#V1',
-      sk: 'PV#1',
-      newImage: {
-        siteId: 'demo',
-        url: 'https://shop.example/pricing?utm_source=x#top',
-        at: day,
-        visitStart: day,
-        entry: true,
-      },
+      sk: 'PROFILE',
+      newImage: profile({ url: 'https://shop.example/pricing?utm_source=x#top' }),
     });
     const pricing = 'https://shop.example/pricing';
     expect(out?.deltas).toEqual([
       { day: '2026-11-22', key: `PAGE#${pricing}`, url: pricing, field: 'views', delta: 1 },
+      { day: '2026-11-22', key: `PAGE#${pricing}`, url: pricing, field: 'exits', delta: 1 },
       { day: '2026-11-22', key: 'DAY', field: 'pageViews', delta: 1 },
-      { day: '2026-11-22', key: `ENTRY#${pricing}`, url: pricing, field: 'visits', delta: 1 },
+      { day: '2026-11-22', key: `PAGE#${pricing}`, url: pricing, field: 'entries', delta: 1 },
       { day: '2026-11-22', key: 'DAY', field: 'visits', delta: 1 },
-      { day: '2026-11-22', key: `EXIT#${pricing}`, url: pricing, field: 'visits', delta: 1 },
+      { day: '2026-11-22', key: 'DAY', field: 'visitors', delta: 1 },
     ]);
   });
 
-  it('moves the visit’s exit page along as the visitor browses, on the day the visit began', () => {
+  it('moves the visit’s exit page along as the visitor browses, on the day each page was seen', () => {
     const out = reportDeltas({
-      eventName: 'INSERT',
+      eventName: 'MODIFY',
       pk: 'VIS#V1',
-      sk: 'PV#2',
-      newImage: {
-        siteId: 'demo',
-        url: 'https://shop.example/pricing',
-        prevUrl: 'https://shop.example/',
-        at: day + 86_400_000,
-        visitStart: day,
-      },
+      sk: 'PROFILE',
+      oldImage: profile({}),
+      newImage: profile({ url: 'https://shop.example/pricing', pageViews: 2, pageSince: day + 86_400_000 }),
     });
     expect(out?.deltas).toContainEqual({
       day: '2026-11-22',
-      key: 'EXIT#https://shop.example/',
+      key: 'PAGE#https://shop.example/',
       url: 'https://shop.example/',
-      field: 'visits',
+      field: 'exits',
       delta: -1,
     });
     expect(out?.deltas).toContainEqual({
-      day: '2026-11-22',
-      key: 'EXIT#https://shop.example/pricing',
+      day: '2026-11-23',
+      key: 'PAGE#https://shop.example/pricing',
       url: 'https://shop.example/pricing',
-      field: 'visits',
+      field: 'exits',
       delta: 1,
     });
     expect(out?.deltas).toContainEqual({ day: '2026-11-23', key: 'DAY', field: 'pageViews', delta: 1 });
+    expect(out?.deltas.some((d) => d.key.startsWith('EXIT#') || d.key.startsWith('ENTRY#'))).toBe(false);
+  });
+
+  it('leaves a reload’s exit where it was: up and down on the same counter', () => {
+    const out = reportDeltas({
+      eventName: 'MODIFY',
+      pk: 'VIS#V1',
+      sk: 'PROFILE',
+      oldImage: profile({}),
+      newImage: profile({ pageViews: 2, pageSince: day + 5000 }),
+    });
+    const exits = out!.deltas.filter((d) => d.field === 'exits' && d.key === 'PAGE#https://shop.example/');
+    expect(exits.reduce((n, d) => n + d.delta, 0)).toBe(0);
   });
 
   it('counts a visitor once a day', () => {
@@ -124,7 +127,13 @@ describe('report counters from the stream', () => {
       oldImage: profile({}),
       newImage: profile({ url: 'https://shop.example/pricing', title: 'Pricing', pageViews: 2, pageSince: day + 5000 }),
     };
-    expect(pageViewOf(next)).toMatchObject({ entry: false, prevUrl: 'https://shop.example/', n: 2, at: day + 5000 });
+    expect(pageViewOf(next)).toMatchObject({
+      entry: false,
+      prevUrl: 'https://shop.example/',
+      prevAt: day,
+      n: 2,
+      at: day + 5000,
+    });
     expect(reportDeltas(next)?.deltas).toEqual([
       {
         day: '2026-11-22',
@@ -133,21 +142,15 @@ describe('report counters from the stream', () => {
         field: 'views',
         delta: 1,
       },
-      { day: '2026-11-22', key: 'DAY', field: 'pageViews', delta: 1 },
       {
         day: '2026-11-22',
-        key: 'EXIT#https://shop.example/',
-        url: 'https://shop.example/',
-        field: 'visits',
-        delta: -1,
-      },
-      {
-        day: '2026-11-22',
-        key: 'EXIT#https://shop.example/pricing',
+        key: 'PAGE#https://shop.example/pricing',
         url: 'https://shop.example/pricing',
-        field: 'visits',
+        field: 'exits',
         delta: 1,
       },
+      { day: '2026-11-22', key: 'DAY', field: 'pageViews', delta: 1 },
+      { day: '2026-11-22', key: 'PAGE#https://shop.example/', url: 'https://shop.example/', field: 'exits', delta: -1 },
     ]);
     // a returning visitor's new visit counts visits up: an entry page again
     const back = {

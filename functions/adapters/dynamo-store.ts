@@ -417,13 +417,17 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       }));
     },
     async addNote(note) {
-      await db.send(new PutCommand({ TableName, Item: { ...keys.visitorNote(note.visitorId, note.id), ...note } }));
-      await update({
+      const visitor = await update({
         Key: keys.visitor(note.visitorId),
         UpdateExpression: 'ADD notes :one',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':one': 1 },
       });
+      // Retention: the note expires with the visitor's data as it stands now (the profile's TTL).
+      const retention = typeof visitor?.ttl === 'number' ? { ttl: visitor.ttl } : {};
+      await db.send(
+        new PutCommand({ TableName, Item: { ...keys.visitorNote(note.visitorId, note.id), ...note, ...retention } }),
+      );
     },
     async notes(visitorId, limit) {
       const items = await queryAll(
@@ -723,6 +727,9 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         if (again?.openChatId) return { created: false, openChatId: again.openChatId };
         throw new Error('visitor record missing while creating a chat');
       }
+      // Retention: the chat, its pointer and its messages expire with the visitor's data as it
+      // stands when the chat begins (the profile's TTL: last seen + the site's retentionDays).
+      const retention = typeof claimed.ttl === 'number' ? { ttl: claimed.ttl } : {};
       await db.send(
         new PutCommand({
           TableName,
@@ -734,6 +741,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
             operatorIds: chat.operators.map((o) => o.id),
             operatorKey: operatorKey(chat.operators.map((o) => o.id)),
             cmids: {},
+            ...retention,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -746,6 +754,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
             ...keys.visitorChat(chat.visitorId, chat.createdAt, chat.chatId),
             chatId: chat.chatId,
             at: chat.createdAt,
+            ...retention,
           },
         }),
       );
@@ -892,7 +901,11 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         text: input.text,
         at: input.at,
       };
-      await db.send(new PutCommand({ TableName, Item: { ...keys.message(input.chatId, message.seq), ...message } }));
+      // A message expires with its chat (retention).
+      const retention = typeof after.ttl === 'number' ? { ttl: after.ttl } : {};
+      await db.send(
+        new PutCommand({ TableName, Item: { ...keys.message(input.chatId, message.seq), ...message, ...retention } }),
+      );
       return { ok: true, message, chat };
     },
     async reserveChatSlot(operatorId, max) {
@@ -1043,7 +1056,12 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         await db.send(
           new PutCommand({
             TableName,
-            Item: { ...keys.transcript(chatId, email), at },
+            // The address a transcript went to expires with its chat (retention).
+            Item: {
+              ...keys.transcript(chatId, email),
+              at,
+              ...(typeof counted.ttl === 'number' ? { ttl: counted.ttl } : {}),
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );

@@ -157,7 +157,13 @@ describe.skipIf(!hasChromium && !requireBrowser)(
       // Room for one chat per payload.
       const token = await apiSignIn(stack, stack.demoOperator.email, stack.demoOperator.password);
       const settings = (await api<Record<string, unknown>>(stack, token, 'GET', '/api/settings')).body;
-      await api(stack, token, 'PUT', '/api/settings', { ...settings, maxChatsPerOperator: 50 });
+      // (PUT refuses a blank site name, which GET answers by default.)
+      const put = await api(stack, token, 'PUT', '/api/settings', {
+        ...settings,
+        siteName: settings.siteName || 'Parley test site',
+        maxChatsPerOperator: 50,
+      });
+      if (put.status !== 200) throw new Error(`settings refused: ${JSON.stringify(put.body)}`);
       site = createServer((req, res) => {
         const n = Number(/^\/xss\/p(\d+)\.html/.exec(req.url ?? '')?.[1] ?? 0);
         const payload = PAYLOADS[n - 1];

@@ -156,9 +156,32 @@ describe('visitor export and deletion', () => {
   });
 });
 
+describe('retention', () => {
+  it('every item of the visitor and of their chats carries a TTL within the retention period', async () => {
+    const { page, visitorId } = await visitorWithHistory('7070');
+    const x = (await api<Export>(stack, admin.idToken, 'GET', `/api/visitors/${visitorId}/export`)).body;
+    const chatPks = new Set(x.chats.map((c) => `CHAT#${c.chatId}`));
+    const items = (await tableSnapshot(stack)).filter((i) => i.pk === `VIS#${visitorId}` || chatPks.has(String(i.pk)));
+    expect(items.length).toBeGreaterThan(10);
+    const retentionDays = Number(
+      (await api<{ retentionDays: number }>(stack, admin.idToken, 'GET', '/api/settings')).body.retentionDays,
+    );
+    const now = Date.now() / 1000;
+    for (const item of items) {
+      expect(typeof item.ttl, `${item.pk} ${item.sk}`).toBe('number');
+      // The 24-hour assignment and the hourly throttle expire sooner; nothing later than retention.
+      expect(item.ttl as number, `${item.pk} ${item.sk}`).toBeLessThanOrEqual(now + retentionDays * 86_400 + 60);
+      expect(item.ttl as number, `${item.pk} ${item.sk}`).toBeGreaterThan(now);
+    }
+    await page.ws.close();
+  });
+});
+
 describe('IP truncation', () => {
   it('with truncation on, the full address is neither stored, sent to consoles, nor exported', async () => {
-    const settings = (await api<Record<string, unknown>>(stack, admin.idToken, 'GET', '/api/settings')).body;
+    const got = (await api<Record<string, unknown>>(stack, admin.idToken, 'GET', '/api/settings')).body;
+    // PUT refuses a blank site name, which GET answers by default.
+    const settings = { ...got, siteName: got.siteName || 'Parley test site' };
     expect((await api(stack, admin.idToken, 'PUT', '/api/settings', { ...settings, truncateIp: true })).status).toBe(
       200,
     );

@@ -368,6 +368,8 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
   const who = identity.role === 'visitor' ? chat.visitorName : (op?.name ?? 'The operator');
   let ended = await deps.store.endChat(chat.chatId, endedBy, deps.clock.now());
   if (!ended) throw new ChatEndedError();
+  // Whoever held it when the end was written: an accept or transfer may have landed since the read.
+  const holders = ended.operators.map((o) => o.id);
   // Missed: ended without anyone accepting it (the visitor gave up waiting). Not counted again
   // when the declines that left nobody to answer already counted it.
   const declinedByAll = (chat.offeredTo ?? []).length === 0 && chat.declinedBy.length > 0;
@@ -390,12 +392,7 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
   if (chat.status === 'queued') await announceQueuePositions(deps, chat.siteId);
   const settings = await siteSettings(deps, chat.siteId);
   if (settings.console.dropAssignmentOnEnd) await deps.store.deleteAssignment(chat.visitorId);
-  if (chat.status === 'active')
-    await releaseSlots(
-      deps,
-      chat.siteId,
-      chat.operators.map((o) => o.id),
-    );
+  if (holders.length) await releaseSlots(deps, chat.siteId, holders);
   await broadcastQueue(deps, chat.siteId);
 }
 

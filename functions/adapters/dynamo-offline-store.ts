@@ -46,6 +46,7 @@ function toRecord(item: Item | undefined): OfflineMessageRecord | undefined {
     email: String(item.email),
     text: String(item.text),
     ...(item.department ? { department: String(item.department) } : {}),
+    ...(item.lang ? { lang: String(item.lang) } : {}),
     status: item.status === 'handled' ? 'handled' : 'new',
     createdAt: Number(item.createdAt),
     ...(item.handledBy ? { handledBy: item.handledBy as OfflineMessageRecord['handledBy'] } : {}),

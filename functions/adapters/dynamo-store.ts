@@ -586,6 +586,14 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
     async siteOperators(siteId) {
       return (await queryIndex(keys.siteOperatorsIndex(siteId), 1000)).map((i) => strip<OperatorRecord>(i)!);
     },
+    async siteDepartments(siteId) {
+      // The department items (dynamo-admin-store.ts writes them): one Query of the site's partition.
+      const items = await queryAll(
+        { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SITE#${siteId}#DEPTS` } },
+        1000,
+      );
+      return items.map((i) => ({ name: String(i.name), silent: i.silent === true }));
+    },
     async setOperatorStatus(operatorId, status) {
       const out = await update({
         Key: keys.operator(operatorId),
@@ -597,12 +605,13 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       if (!out) throw new Error(`operator ${operatorId} does not exist`);
       return strip<OperatorRecord>(out)!;
     },
-    async setOperatorPreferences(operatorId, preferences) {
+    async setOperatorPreferences(operatorId, preferences, name) {
       const out = await update({
         Key: keys.operator(operatorId),
-        UpdateExpression: 'SET preferences = :p',
+        UpdateExpression: name ? 'SET preferences = :p, #name = :n' : 'SET preferences = :p',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':p': preferences },
+        ...(name ? { ExpressionAttributeNames: { '#name': 'name' } } : {}),
+        ExpressionAttributeValues: { ':p': preferences, ...(name ? { ':n': name } : {}) },
       });
       if (!out) throw new Error(`operator ${operatorId} does not exist`);
       return strip<OperatorRecord>(out)!;

@@ -13,6 +13,7 @@ import { broadcastQueue } from './operators.js';
 import type { Deps } from './ports.js';
 import { offerTargets, operatorUnavailable } from './routing.js';
 import { siteSettings } from './settings.js';
+import { type ServerTexts, textsFor } from './texts.js';
 import type { ChatRecord, OperatorRecord } from './types.js';
 import { chatSummary, operatorProfile } from './views.js';
 import { forgetOperatorsOnline } from './visitors.js';
@@ -221,12 +222,14 @@ export async function setOperatorEnabled(
   return adminView(updated);
 }
 
-async function systemMessage(deps: Deps, chat: ChatRecord, text: string): Promise<void> {
+/** A system line in the chat's language (texts.ts). */
+async function systemMessage(deps: Deps, chat: ChatRecord, line: (t: ServerTexts) => string): Promise<void> {
+  const t = textsFor((await siteSettings(deps, chat.siteId)).widget.lang, chat.lang);
   const result = await deps.store.appendMessage({
     chatId: chat.chatId,
     id: deps.ids.next(),
-    from: { kind: 'system', id: 'system', name: 'Parley' },
-    text,
+    from: { kind: 'system', id: 'system', name: t.system },
+    text: line(t),
     at: deps.clock.now(),
     guard: { kind: 'system' },
   });
@@ -274,12 +277,8 @@ async function releaseChats(deps: Deps, gone: OperatorRecord): Promise<void> {
       { type: 'chat-update', chat: chatSummary(next) },
       chat.chatId,
     );
-    await systemMessage(
-      deps,
-      next,
-      remaining.length
-        ? `${gone.name} left the conversation`
-        : `${gone.name} is no longer available; someone else will be with you shortly`,
+    await systemMessage(deps, next, (t) =>
+      remaining.length ? t.leftConversation(gone.name) : t.noLongerAvailable(gone.name),
     );
   }
 }

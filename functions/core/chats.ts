@@ -29,6 +29,7 @@ import {
   NotFoundError,
   RateLimitedError,
 } from './errors.js';
+import { forVisitor } from './offline-messages.js';
 import { broadcastQueue } from './operators.js';
 import {
   assertMay,
@@ -38,13 +39,22 @@ import {
   mayReadChat,
   silentMaySee,
 } from './permissions.js';
-import { forVisitor } from './offline-messages.js';
 import type { AppendMessageInput, Deps } from './ports.js';
-import { ASSIGNMENT_MS, chatLimit, offerQueuedChats, offerTargets, reoffer, routeRequest } from './routing.js';
+import {
+  ASSIGNMENT_MS,
+  chatLimit,
+  isAvailable,
+  offerQueuedChats,
+  offerTargets,
+  reoffer,
+  routeRequest,
+} from './routing.js';
 import { siteSettings } from './settings.js';
 import { telemetryOf } from './telemetry.js';
+import { type ServerTexts, textsFor } from './texts.js';
 import type { ChatRecord, Identity, OperatorRecord } from './types.js';
 import { chatSummary } from './views.js';
+import { assertVisitorDepartment } from './visitors.js';
 
 export const SYNC_PAGE = 500;
 
@@ -87,12 +97,18 @@ async function announceQueuePositions(deps: Deps, siteId: string): Promise<void>
   );
 }
 
-async function postSystemMessage(deps: Deps, chat: ChatRecord, text: string): Promise<ChatRecord> {
+/** The chat's visitor-facing words: the site's widget language, else the visitor's, else English. */
+async function chatTexts(deps: Deps, chat: ChatRecord): Promise<ServerTexts> {
+  return textsFor((await siteSettings(deps, chat.siteId)).widget.lang, chat.lang);
+}
+
+async function postSystemMessage(deps: Deps, chat: ChatRecord, line: (t: ServerTexts) => string): Promise<ChatRecord> {
+  const t = await chatTexts(deps, chat);
   const result = await deps.store.appendMessage({
     chatId: chat.chatId,
     id: deps.ids.next(),
-    from: { kind: 'system', id: 'system', name: 'Parley' },
-    text,
+    from: { kind: 'system', id: 'system', name: t.system },
+    text: line(t),
     at: deps.clock.now(),
     guard: { kind: 'system' },
   });
@@ -112,6 +128,8 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   const [operators, settings] = await Promise.all([
     deps.store.siteOperators(identity.siteId),
     siteSettings(deps, identity.siteId),
+    // Only a department the widget offers (never a silent one).
+    assertVisitorDepartment(deps, identity.siteId, frame.department),
   ]);
   const route = await routeRequest(deps, identity.visitorId, operators);
   const draft: ChatRecord = {
@@ -127,6 +145,7 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
     declinedBy: [],
     ...(route.assignedOperatorId ? { assignedOperatorId: route.assignedOperatorId } : {}),
     ...(frame.department ? { department: frame.department } : {}),
+    ...(visitor.lang ? { lang: visitor.lang } : {}),
   };
   draft.offeredTo = offerTargets(draft, operators, settings.console);
   const created = await deps.store.createChat(draft);
@@ -155,9 +174,18 @@ export async function requestChat(deps: Deps, caller: Caller, frame: ChatRequest
   }
   const positions = await queuePositions(deps, identity.siteId);
   const summary = chatSummary(chat, positions.get(chat.chatId));
-  // The visitor's copy says when to offer the leave-message form (queueTimeoutMs).
+  // The visitor's copy says when to offer the leave-message form (queueTimeoutMs), and how many
+  // operators could take the chat: with none, the widget offers the form at once (offerMessageInMs
+  // 0) and its button says so. The queued chat stays: an operator who comes online is offered it.
+  const available = operators.filter(isAvailable);
+  const canTake = available.some((o) => !chat.department || (o.departments ?? []).includes(chat.department));
   const visitorCopy = forVisitor(summary, chat, settings, deps.clock.now());
-  await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: visitorCopy }, caller.reqId));
+  if (!canTake && chat.status === 'queued') visitorCopy.offerMessageInMs = 0;
+  await deliver(
+    deps,
+    [caller.connectionId],
+    withReqId({ type: 'chat-update' as const, chat: visitorCopy, operatorsOnline: available.length }, caller.reqId),
+  );
   if (created.created) {
     // Every console lists the queue; those in `offeredTo` get the incoming-request dialog.
     await deliverToOperators(deps, identity.siteId, { type: 'chat-update', chat: summary });
@@ -232,7 +260,7 @@ export async function acceptChat(deps: Deps, caller: Caller, frame: AcceptFrame)
   });
   let chat = await attachOperators(deps, claimed, [op.operatorId]);
   await announce(deps, caller, chat);
-  chat = await postSystemMessage(deps, chat, `${op.name} joined the chat`);
+  chat = await postSystemMessage(deps, chat, (t) => t.joined(op.name));
   if (settings.console.acceptGreeting.trim()) {
     const greeting = await deps.store.appendMessage({
       chatId: chat.chatId,
@@ -323,8 +351,11 @@ export async function sendTyping(deps: Deps, caller: Caller, frame: TypingFrame)
           id: identity.operatorId,
           name: chat.operators.find((o) => o.id === identity.operatorId)?.name ?? 'Operator',
         };
-  // Previews of what the visitor types reach operators only, never the other way round.
-  const preview = identity.role === 'visitor' && frame.preview ? { preview: frame.preview } : {};
+  // Previews of what the visitor types reach operators only, never the other way round, and
+  // only where the site allows them (DESIGN §3; off by default): otherwise stripped here.
+  const allowed =
+    identity.role === 'visitor' && !!frame.preview && (await siteSettings(deps, chat.siteId)).console.typingPreview;
+  const preview = allowed ? { preview: frame.preview } : {};
   const targets = Object.entries(chat.conns)
     .filter(([id, who]) => id !== caller.connectionId && (identity.role === 'visitor' ? who !== 'v' : true))
     .map(([id]) => id);
@@ -365,7 +396,7 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
   assertMay(mayControlChat(identity, chat, op), 'only the chat’s visitor, its operators or an admin may end it');
   if (chat.status === 'ended') throw new ChatEndedError();
   const endedBy = identity.role === 'visitor' ? 'visitor' : 'operator';
-  const who = identity.role === 'visitor' ? chat.visitorName : (op?.name ?? 'The operator');
+  const who = identity.role === 'visitor' ? chat.visitorName : op?.name;
   let ended = await deps.store.endChat(chat.chatId, endedBy, deps.clock.now());
   if (!ended) throw new ChatEndedError();
   // Whoever held it when the end was written: an accept or transfer may have landed since the read.
@@ -379,7 +410,7 @@ export async function endChat(deps: Deps, caller: Caller, frame: EndChatFrame): 
       waitedMs: deps.clock.now() - chat.createdAt,
     });
   }
-  ended = await postSystemMessage(deps, ended, `${who} ended the chat`);
+  ended = await postSystemMessage(deps, ended, (t) => t.ended(who ?? t.operatorWho));
   const summary: ChatSummary = chatSummary(ended);
   await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));
   await deliver(
@@ -431,7 +462,7 @@ export async function transferChat(deps: Deps, caller: Caller, frame: TransferFr
       conns: Object.fromEntries(Object.entries(requeued.conns).filter(([id]) => !staff.includes(id))),
     };
     await announce(deps, caller, after);
-    await postSystemMessage(deps, after, `Transferring you to ${department}; someone will be with you shortly`);
+    await postSystemMessage(deps, after, (t) => t.transferring(department));
     for (const id of before) await deps.store.releaseChatSlot(id);
     await announceQueuePositions(deps, chat.siteId);
     await broadcastQueue(deps, chat.siteId);
@@ -462,7 +493,7 @@ export async function transferChat(deps: Deps, caller: Caller, frame: TransferFr
     expiresAt: deps.clock.now() + ASSIGNMENT_MS,
   });
   await announce(deps, caller, after);
-  await postSystemMessage(deps, after, `You are now chatting with ${target.name}`);
+  await postSystemMessage(deps, after, (t) => t.nowChattingWith(target.name));
   await releaseSlots(deps, chat.siteId, before);
 }
 
@@ -493,7 +524,7 @@ export async function addOperator(deps: Deps, caller: Caller, frame: AddOperator
   }
   const after = await attachOperators(deps, added, [target.operatorId]);
   await announce(deps, caller, after);
-  await postSystemMessage(deps, after, `${target.name} joined the conversation`);
+  await postSystemMessage(deps, after, (t) => t.joinedConversation(target.name));
 }
 
 /** Leaves a conference; the last operator ends or transfers the chat instead. */
@@ -519,7 +550,7 @@ export async function leaveChat(deps: Deps, caller: Caller, frame: LeaveChatFram
     ...left,
     conns: Object.fromEntries(Object.entries(left.conns).filter(([id]) => !mine.includes(id))),
   };
-  const name = chat.operators.find((o) => o.id === identity.operatorId)?.name ?? 'An operator';
+  const name = chat.operators.find((o) => o.id === identity.operatorId)?.name;
   const first = remaining[0]!;
   await deps.store.putAssignment({
     visitorId: chat.visitorId,
@@ -527,7 +558,7 @@ export async function leaveChat(deps: Deps, caller: Caller, frame: LeaveChatFram
     expiresAt: deps.clock.now() + ASSIGNMENT_MS,
   });
   await announce(deps, caller, after);
-  await postSystemMessage(deps, after, `${name} left the conversation`);
+  await postSystemMessage(deps, after, (t) => t.leftConversation(name ?? t.operatorWho));
   await releaseSlots(deps, chat.siteId, [identity.operatorId]);
 }
 
@@ -541,8 +572,10 @@ export async function holdChat(deps: Deps, caller: Caller, frame: HoldFrame): Pr
   const held = await deps.store.setHold(chat.chatId, frame.on);
   if (!held) throw new ConflictError('only an active chat can be put on hold');
   await announce(deps, caller, held);
-  const name = op?.name ?? 'The operator';
-  await postSystemMessage(deps, held, frame.on ? `${name} will be right back. Please hold on.` : `${name} is back`);
+  await postSystemMessage(deps, held, (t) => {
+    const name = op?.name ?? t.operatorWho;
+    return frame.on ? t.holdOn(name) : t.holdOff(name);
+  });
 }
 
 /** Transcripts by e-mail, sent asynchronously (event bus → mail function). Never a spam relay. */

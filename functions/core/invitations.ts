@@ -11,8 +11,9 @@ import { deliver, deliverToOperators } from './delivery.js';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.js';
 import type { Deps } from './ports.js';
 import { ASSIGNMENT_MS, chatLimit, hasRoom, isAvailable, offerTargets } from './routing.js';
-import { siteSettings } from './settings.js';
+import { DEFAULT_CONSOLE_SETTINGS, siteSettings } from './settings.js';
 import { telemetryOf } from './telemetry.js';
+import { textsFor } from './texts.js';
 import type { ChatRecord, InvitationRecord, OperatorRecord, VisitorRecord } from './types.js';
 import { chatSummary } from './views.js';
 
@@ -148,7 +149,7 @@ export async function autoInvite(
   if (!operator && rule.onlyWhenOperatorAvailable) return 'no-operator';
   const now = deps.clock.now();
   if (!(await deps.store.takeAutoInviteThrottle(v.visitorId, now, AUTO_INVITE_WINDOW_MS))) return 'throttled';
-  const name = operator?.name ?? 'our team';
+  const name = operator?.name ?? textsFor(settings.widget.lang, v.lang).ourTeam;
   const invitation: InvitationRecord = {
     inviteId: deps.ids.next(),
     ...(operator ? { operatorId: operator.operatorId } : {}),
@@ -180,7 +181,12 @@ export async function inviteVisitor(deps: Deps, caller: Caller, frame: InviteFra
   if (v.connections <= 0) throw new ConflictError('the visitor has left');
   if (v.openChatId) throw new ConflictError('the visitor is already in a chat');
   if (v.tag === 'unwelcome') throw new ForbiddenError('this visitor is tagged Unwelcome');
-  const text = (frame.text?.trim() || settings.console.invitationText).replaceAll('%name%', op.name);
+  // The built-in default speaks the visitor's language; an admin's own text is used as written.
+  const fallback =
+    settings.console.invitationText === DEFAULT_CONSOLE_SETTINGS.invitationText
+      ? textsFor(settings.widget.lang, v.lang).invitationText
+      : settings.console.invitationText;
+  const text = (frame.text?.trim() || fallback).replaceAll('%name%', op.name);
   const invitation: InvitationRecord = {
     inviteId: deps.ids.next(),
     operatorId: op.operatorId,
@@ -239,6 +245,7 @@ export async function respondToInvitation(deps: Deps, caller: Caller, frame: Inv
     conns: { [caller.connectionId]: 'v' },
     declinedBy: [],
     ...(inviter ? { assignedOperatorId: inviter.operatorId } : {}),
+    ...(visitor.lang ? { lang: visitor.lang } : {}),
   };
   draft.offeredTo = offerTargets(draft, operators, settings.console);
   const created = await deps.store.createChat(draft);

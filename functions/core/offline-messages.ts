@@ -19,9 +19,12 @@ import { deliver } from './delivery.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from './errors.js';
 import type { OfflineMessageRecord, OfflineStore } from './offline-ports.js';
 import type { Deps } from './ports.js';
+import { siteSettings } from './settings.js';
 import { telemetryOf } from './telemetry.js';
-import { escapeHtml, type Mailer } from './transcripts.js';
+import { SERVER_TEXTS, type ServerTexts, textsFor } from './texts.js';
+import { escapeHtml, type Mailer, siteNameOf } from './transcripts.js';
 import type { ChatRecord, OperatorRecord, SiteSettings } from './types.js';
+import { visitorDepartments } from './visitors.js';
 
 export const OFFLINE_RECEIVED = 'offline-message.received';
 export const OFFLINE_REPLY = 'offline-message.reply';
@@ -50,9 +53,10 @@ export function requireOffline(deps: Deps): OfflineDeps {
 
 /** The view every client gets (no internal fields). */
 export function offlineView(m: OfflineMessageRecord): OfflineMessage {
-  const { siteId, mailedTo, ...view } = m;
+  const { siteId, mailedTo, lang, ...view } = m;
   void siteId;
   void mailedTo;
+  void lang;
   return view;
 }
 
@@ -110,8 +114,12 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
   const name = frame.name.replace(/\s+/g, ' ').trim();
   const email = frame.email.trim();
   const text = frame.text.trim();
-  const operators = await deps.store.siteOperators(identity.siteId);
-  if (frame.department && !operators.some((o) => !o.disabled && (o.departments ?? []).includes(frame.department!))) {
+  const [operators, visitor] = await Promise.all([
+    deps.store.siteOperators(identity.siteId),
+    deps.store.getVisitor(identity.visitorId),
+  ]);
+  // Only departments the widget offers (never a silent one).
+  if (frame.department && !(await visitorDepartments(deps, identity.siteId, operators)).includes(frame.department)) {
     throw new BadRequestError('department: no such department');
   }
 
@@ -164,6 +172,8 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
     email,
     text,
     ...(frame.department ? { department: frame.department } : {}),
+    // The reply e-mail speaks the visitor's language.
+    ...(visitor?.lang ? { lang: visitor.lang } : {}),
     status: 'new',
     createdAt: now,
     replies: [],
@@ -369,7 +379,7 @@ export async function mailOfflineMessage(
   base: Pick<Deps, 'store' | 'clock' | 'offline'>,
   mailer: Mailer,
   request: { messageId: string },
-  siteName = 'Parley',
+  siteName?: string,
 ): Promise<{ sent: string[] }> {
   const offline = base.offline;
   if (!offline) throw new Error('offline message storage is not wired');
@@ -378,13 +388,14 @@ export async function mailOfflineMessage(
   if (message.mailedAt) return { sent: [] };
   const recipients = offlineRecipients(message, await base.store.siteOperators(message.siteId));
   const done = new Set(message.mailedTo.map((e) => e.toLowerCase()));
-  const mail = renderOfflineNotification(message, siteName);
+  const name = siteName ?? siteNameOf(await siteSettings(base, message.siteId), message.siteId);
+  const mail = renderOfflineNotification(message, name);
   const sent: string[] = [];
   const failures: unknown[] = [];
   for (const to of recipients) {
     if (done.has(to)) continue;
     try {
-      await mailer.send({ to, ...mail, replyTo: message.email });
+      await mailer.send({ to, ...mail, replyTo: message.email, fromName: name });
       sent.push(to);
       await offline.recordOfflineMailed(message.id, to);
     } catch (err) {
@@ -404,8 +415,9 @@ export function renderOfflineReply(
   m: OfflineMessageRecord,
   reply: { text: string; by: OperatorRef },
   siteName: string,
+  t: ServerTexts = SERVER_TEXTS.en,
 ) {
-  const subject = `Re: your message to ${siteName}`;
+  const subject = t.replySubject(siteName);
   const quoted = m.text
     .split('\n')
     .map((l) => `> ${l}`)
@@ -415,7 +427,7 @@ export function renderOfflineReply(
     '',
     `— ${reply.by.name}, ${siteName}`,
     '',
-    `${m.name} wrote on ${stamp(m.createdAt)} UTC:`,
+    t.replyWrote(m.name, stamp(m.createdAt)),
     quoted,
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#111827"><div style="white-space:pre-wrap">${escapeHtml(
@@ -428,17 +440,20 @@ export function renderOfflineReply(
 
 /** Sends an operator's recorded reply to the message's own address, once (sentAt recorded). */
 export async function mailOfflineReply(
-  base: Pick<Deps, 'clock' | 'offline'>,
+  base: Pick<Deps, 'store' | 'clock' | 'offline'>,
   mailer: Mailer,
   request: { messageId: string; replyId: string },
-  siteName = 'Parley',
 ): Promise<boolean> {
   const offline = base.offline;
   if (!offline) throw new Error('offline message storage is not wired');
   const message = await offline.getOfflineMessage(request.messageId);
   const reply = message?.replies.find((r) => r.id === request.replyId);
   if (!message || !reply || reply.sentAt) return false;
-  await mailer.send({ to: message.email, ...renderOfflineReply(message, reply, siteName) });
+  // To the visitor: in their language, signed and sent with the site's name.
+  const settings = await siteSettings(base, message.siteId);
+  const siteName = siteNameOf(settings, message.siteId);
+  const t = textsFor(settings.widget.lang, message.lang);
+  await mailer.send({ to: message.email, ...renderOfflineReply(message, reply, siteName, t), fromName: siteName });
   await offline.markOfflineReplySent(message.id, reply.id, base.clock.now());
   return true;
 }

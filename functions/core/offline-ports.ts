@@ -9,6 +9,8 @@ export interface OfflineMessageRecord extends OfflineMessage {
   siteId: string;
   /** Operator addresses the notification already went to (a retried delivery skips them). */
   mailedTo: string[];
+  /** The visitor's page language: the reply e-mail is written in it. */
+  lang?: string;
 }
 
 export interface OfflinePageQuery {

@@ -124,12 +124,25 @@ export async function broadcastQueue(deps: Deps, siteId: string): Promise<void> 
   });
 }
 
+/**
+ * PUT /api/me/preferences: the operator's own preferences and display name (seed 001's "Operator
+ * name", used for %name%). Parley's table is the source of truth for the name; colleagues'
+ * consoles hear of it through the operators list.
+ */
 export async function updatePreferences(
-  deps: Pick<Deps, 'store'>,
+  deps: Pick<Deps, 'store'> & Partial<Pick<Deps, 'notifier'>>,
   op: OperatorRecord,
-  preferences: OperatorPreferences,
+  body: OperatorPreferences & { name?: string },
 ): Promise<OperatorProfile> {
-  return operatorProfile(await deps.store.setOperatorPreferences(op.operatorId, preferences));
+  const { name, ...preferences } = body;
+  const wanted = name?.replace(/\s+/g, ' ').trim();
+  const rename = wanted && wanted !== op.name ? wanted : undefined;
+  const updated = await deps.store.setOperatorPreferences(op.operatorId, preferences, rename);
+  if (rename && deps.notifier) {
+    forgetOperatorsOnline(op.siteId);
+    await broadcastOperators({ store: deps.store, notifier: deps.notifier }, op.siteId).catch(() => undefined);
+  }
+  return operatorProfile(updated);
 }
 
 /** Admins change the site's console settings; everyone else may only read them. */

@@ -167,7 +167,10 @@ export interface Store {
   ensureOperator(op: OperatorRecord): Promise<OperatorRecord>;
   siteOperators(siteId: string): Promise<OperatorRecord[]>;
   setOperatorStatus(operatorId: string, status: OperatorStatus): Promise<OperatorRecord>;
-  setOperatorPreferences(operatorId: string, preferences: OperatorPreferences): Promise<OperatorRecord>;
+  /** The site's department items (name, silent); absent in stubs, where operators' departments stand in. */
+  siteDepartments?(siteId: string): Promise<{ name: string; silent: boolean }[]>;
+  /** `name`: the operator's own new display name (PUT /api/me/preferences), set with the preferences. */
+  setOperatorPreferences(operatorId: string, preferences: OperatorPreferences, name?: string): Promise<OperatorRecord>;
 
   putTicket(ticket: string, operatorId: string, siteId: string, expiresAt: number): Promise<void>;
   /** Deletes the ticket and returns it if it existed and had not expired at `now`. */

@@ -30,7 +30,14 @@ export async function updateSettings(
   body: ConsoleSettings & { widget?: WidgetSettings },
 ): Promise<SettingsView> {
   if (op.role !== 'admin') throw new ForbiddenError('only admins change settings');
-  const { widget, ...console } = body;
+  const { widget, ...given } = body;
+  // Fields a client may omit (older consoles) keep their current value.
+  const current = (await siteSettings(deps, op.siteId)).console;
+  const console: ConsoleSettings = {
+    ...given,
+    siteName: (given.siteName ?? current.siteName ?? '').trim(),
+    typingPreview: given.typingPreview ?? current.typingPreview ?? false,
+  };
   await deps.store.putConsoleSettings(op.siteId, console);
   if (widget) await deps.store.putWidgetSettings(op.siteId, widget);
   forgetSiteSettings(op.siteId);
@@ -49,6 +56,10 @@ export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
   departedVisibleMs: 30 * 60_000,
   truncateIp: false,
   retentionDays: 90,
+  // '' means the site id (transcripts.ts siteNameOf).
+  siteName: '',
+  // Privacy first: operators see typed text only once it is sent, unless an admin allows previews.
+  typingPreview: false,
 };
 
 const CACHE_MS = 30_000;

@@ -154,6 +154,8 @@ export interface ChatRecord {
   department?: string;
   onHold?: boolean;
   addedOperator?: { id: string; by: string };
+  /** The visitor's page language when the chat began: picks the language of system lines and mails. */
+  lang?: string;
 }
 
 /** The visitor → operator assignment: 24 hours from the last accept (a TTL item). */

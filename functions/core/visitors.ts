@@ -14,6 +14,7 @@ import { truncateIp } from './ip.js';
 import { forVisitor } from './offline-messages.js';
 import { silentMaySee } from './permissions.js';
 import type { Deps } from './ports.js';
+import { isAvailable } from './routing.js';
 import { searchFromReferrer } from './search-referrer.js';
 import { siteSettings } from './settings.js';
 import { socketElement } from './sockets.js';
@@ -48,11 +49,43 @@ async function operatorsSnapshot(
   const hit = onlineCache.get(siteId);
   if (hit && now - hit.at < ONLINE_CACHE_MS) return hit;
   const operators = await deps.store.siteOperators(siteId);
-  const count = operators.filter((o) => o.status === 'online' && !o.disabled && !o.silent && o.connections > 0).length;
-  // The departments a visitor may leave a message for: those of enabled operators (leave-message checks the same).
-  const departments = [...new Set(operators.filter((o) => !o.disabled).flatMap((o) => o.departments ?? []))].sort();
+  const count = operators.filter(isAvailable).length;
+  const departments = await visitorDepartments(deps, siteId, operators);
   onlineCache.set(siteId, { at: now, count, departments });
   return { count, departments };
+}
+
+/**
+ * The departments a visitor may choose (welcome, leave-message, chat-request): the site's
+ * department items that are not silent (a silent department is never shown to visitors) and have
+ * an enabled operator. Without department items (test stubs), non-silent operators' departments.
+ */
+export async function visitorDepartments(
+  deps: Pick<Deps, 'store'>,
+  siteId: string,
+  operators: OperatorRecord[],
+): Promise<string[]> {
+  const enabled = operators.filter((o) => !o.disabled);
+  const staffed = new Set(enabled.flatMap((o) => o.departments ?? []));
+  const items = deps.store.siteDepartments
+    ? await deps.store.siteDepartments(siteId)
+    : [...new Set(enabled.filter((o) => !o.silent).flatMap((o) => o.departments ?? []))].map((name) => ({
+        name,
+        silent: false,
+      }));
+  return [...new Set(items.filter((d) => !d.silent && staffed.has(d.name)).map((d) => d.name))].sort();
+}
+
+/** The visitor's department choice, when given, must be one of visitorDepartments (cached a few seconds). */
+export async function assertVisitorDepartment(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  siteId: string,
+  department: string | undefined,
+): Promise<void> {
+  if (department === undefined) return;
+  if (!(await operatorsSnapshot(deps, siteId)).departments.includes(department)) {
+    throw new BadRequestError('department: no such department');
+  }
 }
 export async function operatorsOnlineCount(deps: Pick<Deps, 'store' | 'clock'>, siteId: string): Promise<number> {
   return (await operatorsSnapshot(deps, siteId)).count;

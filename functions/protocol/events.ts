@@ -244,6 +244,10 @@ export interface ConsoleSettings {
   departedVisibleMs: number;
   truncateIp: boolean;
   retentionDays: number;
+  /** The site's name in visitor e-mails (subject, signature, sender's display name). Default: the site id. */
+  siteName?: string;
+  /** Operators see what a visitor is typing before it is sent (DESIGN §3). Off by default (privacy). */
+  typingPreview?: boolean;
 }
 
 export interface OperatorPreferences {
@@ -393,6 +397,11 @@ export interface ChatUpdateEvent {
   type: 'chat-update';
   reqId?: string;
   chat: ChatSummary;
+  /**
+   * Only in the answer to a visitor's `chat-request`: operators available for chat right now
+   * (the widget's button follows it, as it follows the welcome's count).
+   */
+  operatorsOnline?: number;
 }
 export interface MessageEvent extends ChatMessage {
   type: 'message';

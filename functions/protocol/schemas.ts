@@ -25,8 +25,20 @@ const freeText = (max: number) =>
     z.refine((s) => s.trim().length > 0, 'must not be blank'),
   );
 
+/**
+ * Names an object's prototype answers to: as keys they are dropped silently (`__proto__`) or make
+ * the map unstorable (a `constructor` key hides Object's, and the DynamoDB marshaller then refuses
+ * the map), so they are refused here.
+ */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const customKey = z.string().check(
+  z.minLength(1),
+  z.maxLength(LIMITS.customKey),
+  z.refine((k) => !RESERVED_KEYS.has(k), 'this name is reserved'),
+);
+
 export const customInfoSchema = z
-  .record(z.string().check(z.minLength(1), z.maxLength(LIMITS.customKey)), text(LIMITS.customValue))
+  .record(customKey, text(LIMITS.customValue))
   .check(z.refine((r) => Object.keys(r).length <= LIMITS.customFields, `at most ${LIMITS.customFields} custom fields`));
 
 export const pageViewSchema = z.object({
@@ -238,7 +250,11 @@ export type TranscriptFrame = z.infer<typeof transcriptSchema>;
 export type OperatorStatus = z.infer<typeof operatorStatusSchema>;
 
 /** Body of PUT /api/me/preferences. */
-export const preferencesSchema = z.object({ newVisitorSound: z.boolean() });
+export const preferencesSchema = z.object({
+  newVisitorSound: z.boolean(),
+  /** The operator's own display name (%name% in greetings and invitations); omitted: unchanged. */
+  name: z.optional(freeText(LIMITS.name)),
+});
 
 /** Body of POST /api/canned and PUT /api/canned/{id}. */
 export const cannedSchema = z.object({
@@ -287,6 +303,9 @@ export const settingsSchema = z.object({
   departedVisibleMs: z.int().check(z.minimum(60_000), z.maximum(24 * 60 * 60_000)),
   truncateIp: z.boolean(),
   retentionDays: z.int().check(z.minimum(1), z.maximum(3650)),
+  /** Omitted: unchanged. */
+  siteName: z.optional(label(80).check(z.refine((s) => s.trim().length > 0, 'must not be blank'))),
+  typingPreview: z.optional(z.boolean()),
 });
 
 /** Body of POST /api/ws-ticket has no fields; the reply is a TicketResponse. */

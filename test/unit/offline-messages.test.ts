@@ -123,7 +123,15 @@ function memoryOfflineStore(): OfflineStore & { items: Map<string, OfflineMessag
   };
 }
 
-function harness(options: { operators?: OperatorRecord[]; conns?: ConnectionRecord[] } = {}) {
+function harness(
+  options: {
+    operators?: OperatorRecord[];
+    conns?: ConnectionRecord[];
+    visitorLang?: string;
+    settings?: Awaited<ReturnType<Store['getSettings']>>;
+    departments?: { name: string; silent: boolean }[];
+  } = {},
+) {
   const sent: { to: readonly string[]; frame: ServerEvent }[] = [];
   const published: { type: string; detail: Record<string, unknown> }[] = [];
   let now = 1_000_000;
@@ -133,6 +141,13 @@ function harness(options: { operators?: OperatorRecord[]; conns?: ConnectionReco
   const deps: Deps = {
     store: {
       siteOperators: vi.fn(async () => operators),
+      getVisitor: vi.fn(async (visitorId: string) => ({
+        visitorId,
+        siteId: 'demo',
+        ...(options.visitorLang ? { lang: options.visitorLang } : {}),
+      })),
+      getSettings: vi.fn(async () => options.settings ?? {}),
+      ...(options.departments ? { siteDepartments: vi.fn(async () => options.departments) } : {}),
       operatorConnections: vi.fn(async () => options.conns ?? []),
       deleteConnection: vi.fn(async () => undefined),
       detachConnections: vi.fn(async () => undefined),

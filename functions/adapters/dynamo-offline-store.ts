@@ -32,8 +32,11 @@ const isConditionFailure = (err: unknown) =>
   err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 const epochS = (ms: number) => Math.floor(ms / 1000);
 
+/** Past its retention (TTL deletes late): absent to every read. */
+const expired = (item: Item) => typeof item.ttl === 'number' && item.ttl * 1000 <= Date.now();
+
 function toRecord(item: Item | undefined): OfflineMessageRecord | undefined {
-  if (!item) return undefined;
+  if (!item || expired(item)) return undefined;
   const replies = Object.values((item.replies ?? {}) as Record<string, OfflineReply>).sort((a, b) =>
     a.id < b.id ? -1 : 1,
   );
@@ -102,7 +105,7 @@ export function createDynamoOfflineStore(db: DynamoDBDocumentClient, TableName: 
 
   return {
     async putOfflineMessage(m) {
-      const { mailedTo, replies, ...rest } = m;
+      const { mailedTo, replies, expiresAt, ...rest } = m;
       void mailedTo;
       void replies;
       try {
@@ -116,6 +119,7 @@ export function createDynamoOfflineStore(db: DynamoDBDocumentClient, TableName: 
               ...rest,
               replies: {},
               replyCount: 0,
+              ...(expiresAt !== undefined ? { ttl: Math.floor(expiresAt / 1000) } : {}),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -161,7 +165,10 @@ export function createDynamoOfflineStore(db: DynamoDBDocumentClient, TableName: 
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
         );
-        for (const it of out.Items ?? []) messages.push(toRecord(it)!);
+        for (const it of out.Items ?? []) {
+          const message = toRecord(it);
+          if (message) messages.push(message);
+        }
         start = out.LastEvaluatedKey;
       } while (start && messages.length < limit);
       const next = encodeCursor(start);
@@ -182,7 +189,7 @@ export function createDynamoOfflineStore(db: DynamoDBDocumentClient, TableName: 
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
         );
-        for (const it of out.Items ?? [])
+        for (const it of (out.Items ?? []).filter((i) => !expired(i)))
           found.push({ id: String(it.id), ...(it.department ? { department: String(it.department) } : {}) });
         start = out.LastEvaluatedKey;
       } while (start && found.length < max);
@@ -251,7 +258,7 @@ export function createDynamoOfflineStore(db: DynamoDBDocumentClient, TableName: 
 
     async markOfflineHandled(id, by, at) {
       const item = await get(offlineKeys.message(id));
-      if (!item) return undefined;
+      if (!item || expired(item)) return undefined;
       const changed = await update({
         Key: offlineKeys.message(id),
         UpdateExpression: 'SET #status = :handled, handledBy = :by, handledAt = :at, gsi1pk = :pk',

@@ -227,7 +227,7 @@ export async function processChanges(
   await Promise.all(
     [...bySite].map(async ([siteId, list]) => {
       const settings = await siteSettings(deps, siteId);
-      const ctx = { now, graceMs: settings.console.departedGraceMs };
+      const ctx = { now, graceMs: settings.console.departedGraceMs, truncateIp: settings.console.truncateIp };
       const rows = list.map((v) => visitorRow(v, v.openChatId ? chats.get(v.openChatId) : undefined, ctx));
       const consoles = (await deps.store.operatorConnections(siteId)).map((c) => c.connectionId);
       for (const frame of rowFrames(rows)) await deliver(deps, consoles, { type: 'visitors', visitors: frame });

@@ -114,9 +114,10 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
   const name = frame.name.replace(/\s+/g, ' ').trim();
   const email = frame.email.trim();
   const text = frame.text.trim();
-  const [operators, visitor] = await Promise.all([
+  const [operators, visitor, settings] = await Promise.all([
     deps.store.siteOperators(identity.siteId),
     deps.store.getVisitor(identity.visitorId),
+    siteSettings(deps, identity.siteId),
   ]);
   // Only departments the widget offers (never a silent one).
   if (frame.department && !(await visitorDepartments(deps, identity.siteId, operators)).includes(frame.department)) {
@@ -154,7 +155,8 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
   const ip = caller.enrichment?.ip;
   const limits: [string, number][] = [
     [`offline#visitor#${identity.visitorId}`, OFFLINE_LIMITS.perVisitorPerHour],
-    ...(ip ? ([[`offline#ip#${ip}`, OFFLINE_LIMITS.perIpPerHour]] as [string, number][]) : []),
+    // Hashed: the counter never stores the address itself (IP truncation and retention hold).
+    ...(ip ? ([[`offline#ip#${sha(ip)}`, OFFLINE_LIMITS.perIpPerHour]] as [string, number][]) : []),
     [`offline#site#${identity.siteId}`, OFFLINE_LIMITS.perSitePerHour],
   ];
   for (const [key, max] of limits) {
@@ -176,6 +178,8 @@ export async function leaveMessage(base: Deps, caller: Caller, frame: LeaveMessa
     ...(visitor?.lang ? { lang: visitor.lang } : {}),
     status: 'new',
     createdAt: now,
+    // Kept as long as the site keeps what it knows about visitors (TTL).
+    expiresAt: now + settings.console.retentionDays * 86_400_000,
     replies: [],
     mailedTo: [],
   };

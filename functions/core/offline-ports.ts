@@ -11,6 +11,8 @@ export interface OfflineMessageRecord extends OfflineMessage {
   mailedTo: string[];
   /** The visitor's page language: the reply e-mail is written in it. */
   lang?: string;
+  /** Epoch ms after which retention deletes it (the table's TTL). */
+  expiresAt?: number;
 }
 
 export interface OfflinePageQuery {

@@ -77,7 +77,7 @@ export async function hello(deps: Deps, caller: Caller): Promise<void> {
   const mine = active.filter((c) => c.operators.some((o) => o.id === op.operatorId));
   await Promise.all(mine.map((c) => deps.store.attachConnections(c.chatId, { [caller.connectionId]: op.operatorId })));
   const chatsById = new Map([...queue, ...active].map((c) => [c.chatId, c]));
-  const rowContext = { now, graceMs: settings.console.departedGraceMs };
+  const rowContext = { now, graceMs: settings.console.departedGraceMs, truncateIp: settings.console.truncateIp };
   const welcome: OperatorWelcome = {
     type: 'welcome',
     role: 'operator',

@@ -1,5 +1,6 @@
 /** Turn domain records into the protocol's views. */
 import type { ChatSummary, OperatorProfile, VisitorRow } from '../protocol/index.js';
+import { truncateIp } from './ip.js';
 import type { ChatRecord, OperatorRecord, VisitorRecord } from './types.js';
 import { visitorPresence, visitorStatus } from './visitor-status.js';
 
@@ -27,6 +28,8 @@ export function chatSummary(chat: ChatRecord, queuePosition?: number): ChatSumma
 export interface RowContext {
   now: number;
   graceMs: number;
+  /** The site truncates addresses: one stored before the setting was switched on is shown truncated, without its hostname. */
+  truncateIp?: boolean;
 }
 
 export function visitorRow(v: VisitorRecord, chat: ChatRecord | undefined, ctx: RowContext): VisitorRow {
@@ -51,8 +54,8 @@ export function visitorRow(v: VisitorRecord, chat: ChatRecord | undefined, ctx: 
     lastSeen: v.lastSeen,
     visitStart: v.visitStart ?? v.firstSeen,
     pageSince: v.pageSince,
-    ...(v.ip ? { ip: v.ip } : {}),
-    ...(v.hostname && (!v.hostIp || v.hostIp === v.ip) ? { hostname: v.hostname } : {}),
+    ...(v.ip ? { ip: ctx.truncateIp ? truncateIp(v.ip) : v.ip } : {}),
+    ...(v.hostname && !ctx.truncateIp && (!v.hostIp || v.hostIp === v.ip) ? { hostname: v.hostname } : {}),
     ...(v.geo ? { geo: v.geo } : {}),
     ...(v.client ? { client: v.client } : {}),
     ...(v.screen ? { screen: v.screen } : {}),

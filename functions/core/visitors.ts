@@ -300,7 +300,11 @@ export async function visitorDetails(deps: Deps, op: OperatorRecord, visitorId: 
   });
   const open = chats.find((c) => c.chatId === visitor.openChatId);
   return {
-    visitor: visitorRow(visitor, open, { now, graceMs: settings.console.departedGraceMs }),
+    visitor: visitorRow(visitor, open, {
+      now,
+      graceMs: settings.console.departedGraceMs,
+      truncateIp: settings.console.truncateIp,
+    }),
     pageViews,
     visits: groupVisits(pageViews),
     chats: chats.map((c) => chatSummary(c)),

@@ -7,7 +7,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoOfflineStore } from '../../functions/adapters/dynamo-offline-store.js';
 import { createDynamoStore } from '../../functions/adapters/dynamo-store.js';
@@ -32,6 +32,7 @@ const BOB = { email: 'bob@parley.local', password: 'Billing-op-2026!', name: 'Bo
 let stack: LocalStack;
 let store: Store;
 let offline: OfflineStore;
+let rawDb: DynamoDBDocumentClient;
 let dana: Session;
 let sam: Session;
 let bob: Session;
@@ -80,6 +81,7 @@ beforeAll(async () => {
   );
   store = createDynamoStore(db, stack.tableName, { now: () => Date.now() });
   offline = createDynamoOfflineStore(db, stack.tableName);
+  rawDb = db;
 
   // SES through a proxy that can refuse requests (MessageRejected, which the SDK does not retry).
   // The mail function creates its SES client on first use, after this, in this process.
@@ -110,6 +112,10 @@ beforeAll(async () => {
   await store.putOperator({ ...(await store.getOperator(samId))!, departments: ['sales'] });
   await store.putOperator({ ...(await store.getOperator(bobId))!, departments: ['billing'] });
   dana = (await operatorSession(stack, stack.demoOperator)) as Session;
+  // Visitors may choose only departments that exist as items (and are not silent).
+  for (const name of ['sales', 'billing']) {
+    expect((await api(stack, dana.idToken, 'POST', '/api/departments', { name })).status).toBe(201);
+  }
   sam = (await operatorSession(stack, SAM)) as Session;
   bob = (await operatorSession(stack, BOB)) as Session;
 }, 60_000);
@@ -133,9 +139,14 @@ describe('leaving a message', () => {
     expect(ack).toMatchObject({ type: 'ack', action: 'leave-message' });
     const id = String(ack.messageId);
 
-    // Stored.
+    // Stored, kept for the site's retention (TTL; 90 days by default) and no longer.
     const stored = await offline.getOfflineMessage(id);
     expect(stored).toMatchObject({ status: 'new', name: 'Mia Visitor', department: 'sales', siteId: stack.siteId });
+    const raw = (
+      await rawDb.send(new GetCommand({ TableName: stack.tableName, Key: { pk: `OFFMSG#${id}`, sk: 'META' } }))
+    ).Item;
+    expect(raw?.ttl).toBeGreaterThan(Date.now() / 1000 + 89 * 86_400);
+    expect(raw?.ttl).toBeLessThan(Date.now() / 1000 + 91 * 86_400);
 
     // Consoles that may see it get the frame (admin, sales); billing's does not.
     const framed = (s: Session) =>

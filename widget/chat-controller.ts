@@ -240,9 +240,14 @@ export class VisitorChat {
     this.set({ invitation: undefined });
   }
 
-  start(name: string): void {
+  /** `department`: the visitor's choice when the welcome listed several ('' for any). */
+  start(name: string, department?: string): void {
     if (this.state.chatBlocked) return;
-    const reqId = this.host.send({ action: 'chat-request', name: name.trim().slice(0, LIMITS.name) || undefined });
+    const reqId = this.host.send({
+      action: 'chat-request',
+      name: name.trim().slice(0, LIMITS.name) || undefined,
+      department: department || undefined,
+    });
     if (!reqId) {
       this.notify(this.host.labels.reconnecting);
       return;
@@ -377,6 +382,8 @@ export class VisitorChat {
         const isNew = current?.chatId !== c.chatId;
         this.requestReqId = undefined;
         this.set({
+          // The answer to our request says how many operators could take it (none: leave a message).
+          ...(typeof e.operatorsOnline === 'number' ? { operatorsOnline: e.operatorsOnline } : {}),
           step: 'chat',
           requesting: false,
           chat: c,

@@ -14,7 +14,7 @@ import { ringDoorbell } from './doorbell.js';
 import type { ChatHost, ChatWindow, LoaderHost } from './host.js';
 import { type Labels, pickLabels } from './i18n.js';
 import { LeaveMessage } from './leave-message.js';
-import { OfflineForm, useLeaveMessage } from './offline-form.js';
+import { DepartmentSelect, OfflineForm, useLeaveMessage } from './offline-form.js';
 
 /**
  * Links in messages: linkifyjs is most of its weight in its list of top-level domains, so it comes
@@ -337,6 +337,7 @@ function Invitation({ ctl, L }: { ctl: VisitorChat; L: Labels }) {
 function PreChat({ ctl, lm, L }: { ctl: VisitorChat; lm: LeaveMessage; L: Labels }) {
   const s = ctl.state;
   const [name, setName] = useState('');
+  const [dept, setDept] = useState('');
   const [wait, setWait] = useState(false);
   if (s.chatBlocked) {
     return (
@@ -367,7 +368,7 @@ function PreChat({ ctl, lm, L }: { ctl: VisitorChat; lm: LeaveMessage; L: Labels
         class="pre-form"
         onSubmit={(e) => {
           e.preventDefault();
-          ctl.start(name);
+          ctl.start(name, dept);
         }}
       >
         <label for="parley-name">{L.nameLabel}</label>
@@ -381,6 +382,7 @@ function PreChat({ ctl, lm, L }: { ctl: VisitorChat; lm: LeaveMessage; L: Labels
           value={name}
           onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
         />
+        <DepartmentSelect id="dept" list={lm.state.departments} value={dept} set={setDept} L={L} />
         <button type="submit" class="primary" data-testid="parley-start" disabled={!s.connected}>
           {L.startChat}
         </button>
@@ -470,9 +472,17 @@ function StatusLine({
           <span />
         </div>
       )}
-      {queued && wait.tooLong && (
-        <div class="too-long" data-testid="parley-queue-too-long">
-          <strong>{L.queueTooLong}</strong> {L.leaveMessageHint}{' '}
+      {/* Seeds 001/002: while queued, the visitor may leave a message instead, at any time. */}
+      {queued && (
+        <div
+          class={wait.tooLong ? 'too-long' : 'wait'}
+          data-testid={wait.tooLong ? 'parley-queue-too-long' : undefined}
+        >
+          {wait.tooLong && (
+            <>
+              <strong>{L.queueTooLong}</strong> {L.leaveMessageHint}{' '}
+            </>
+          )}
           <button type="button" class="link" data-testid="parley-queue-leave-message" onClick={onLeave}>
             {L.leaveMessage}
           </button>
@@ -576,6 +586,11 @@ function ChatBody({ ctl, lm, L }: { ctl: VisitorChat; lm: LeaveMessage; L: Label
   const [leaving, setLeaving] = useState(false);
   useLeaveMessage(lm);
   const leftMessage = leaving && lm.state.phase === 'sent';
+  // Nobody can take the chat (the server said so at once): the form comes up; the chat stays queued.
+  const nobody = s.chat?.status === 'queued' && lm.state.offerAt !== undefined && lm.state.offerAt <= Date.now();
+  useEffect(() => {
+    if (nobody && s.operatorsOnline <= 0) setLeaving(true);
+  }, [s.chat?.chatId, nobody]);
   // The message is sent: the queued chat is no longer needed (the message queue has it).
   useEffect(() => {
     if (leftMessage && s.chat?.status === 'queued') ctl.end();

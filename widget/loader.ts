@@ -311,7 +311,8 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
       }
       if (!e || typeof e.type !== 'string') return;
       if (e.type === 'welcome' && e.role === 'visitor') onWelcome(e);
-      else if (e.type === 'queue' && typeof e.operatorsOnline === 'number') {
+      // `queue`, or the answer to a chat request: nobody available turns the button to leave-a-message.
+      else if ((e.type === 'queue' || e.type === 'chat-update') && typeof e.operatorsOnline === 'number') {
         online = e.operatorsOnline;
         renderButton();
       } else if (e.type === 'invitation') openChat(true); // the popup lives in chat.js

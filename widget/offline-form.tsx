@@ -13,6 +13,40 @@ export function useLeaveMessage(lm: LeaveMessage): void {
   useEffect(() => lm.subscribe(() => setTick((n) => n + 1)), [lm]);
 }
 
+/** The department choice (leave-message and the pre-chat form) when the welcome lists two or more. */
+export function DepartmentSelect({
+  id,
+  list,
+  value,
+  set,
+  L,
+}: {
+  id: string;
+  list: string[];
+  value: string;
+  set: (d: string) => void;
+  L: Labels;
+}) {
+  return list.length > 1 ? (
+    <>
+      <label for={`parley-${id}`}>{L.offlineDepartment}</label>
+      <select
+        id={`parley-${id}`}
+        data-testid={id === 'off-dept' ? 'parley-offline-department' : 'parley-department'}
+        value={value}
+        onChange={(e) => set((e.currentTarget as HTMLSelectElement).value)}
+      >
+        <option value="">{L.offlineAnyDepartment}</option>
+        {list.map((d) => (
+          <option key={d} value={d}>
+            {d}
+          </option>
+        ))}
+      </select>
+    </>
+  ) : null;
+}
+
 export function OfflineForm({
   lm,
   L,
@@ -111,24 +145,7 @@ export function OfflineForm({
       {intro !== null && <p class="note">{intro || L.offlineIntro}</p>}
       {field('name', L.offlineName, 'text', LIMITS.name, 'name')}
       {field('email', L.offlineEmail, 'email', LIMITS.email, 'email')}
-      {departments.length > 1 && (
-        <>
-          <label for="parley-off-dept">{L.offlineDepartment}</label>
-          <select
-            id="parley-off-dept"
-            data-testid="parley-offline-department"
-            value={department}
-            onChange={(e) => setDepartment((e.currentTarget as HTMLSelectElement).value)}
-          >
-            <option value="">{L.offlineAnyDepartment}</option>
-            {departments.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </>
-      )}
+      <DepartmentSelect id="off-dept" list={departments} value={department} set={setDepartment} L={L} />
       {field('text', L.offlineText, 'textarea', LIMITS.offlineText)}
       {s.failure && (
         <p class="off-err" role="alert" data-testid="parley-offline-failure">

@@ -303,8 +303,8 @@ export const settingsSchema = z.object({
   departedVisibleMs: z.int().check(z.minimum(60_000), z.maximum(24 * 60 * 60_000)),
   truncateIp: z.boolean(),
   retentionDays: z.int().check(z.minimum(1), z.maximum(3650)),
-  /** Omitted: unchanged. */
-  siteName: z.optional(label(80).check(z.refine((s) => s.trim().length > 0, 'must not be blank'))),
+  /** Omitted: unchanged; '': the default (the site id). */
+  siteName: z.optional(label(80).check(z.refine((s) => s === '' || s.trim().length > 0, 'must not be blank'))),
   typingPreview: z.optional(z.boolean()),
 });
 

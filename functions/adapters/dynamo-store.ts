@@ -196,6 +196,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
           role: 'operator' as const,
           siteId,
           operatorId: op.operatorId,
+          ...(op.silent ? { silent: true } : {}),
         })),
       );
     },

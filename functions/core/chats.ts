@@ -19,7 +19,7 @@ import type {
   TypingFrame,
 } from '../protocol/schemas.js';
 import { type Caller, withReqId } from './context.js';
-import { chatConnectionIds, deliver, deliverToOperators } from './delivery.js';
+import { chatConnectionIds, consoleFollows, deliver, deliverToOperators } from './delivery.js';
 import {
   AlreadyTakenError,
   AtCapacityError,
@@ -207,7 +207,9 @@ async function attachOperators(deps: Deps, chat: ChatRecord, operatorIds: string
 async function announce(deps: Deps, caller: Caller, chat: ChatRecord): Promise<void> {
   const summary = chatSummary(chat);
   await deliver(deps, [caller.connectionId], withReqId({ type: 'chat-update' as const, chat: summary }, caller.reqId));
-  const consoles = (await deps.store.operatorConnections(chat.siteId)).map((c) => c.connectionId);
+  const consoles = (await deps.store.operatorConnections(chat.siteId))
+    .filter((c) => consoleFollows(c, chat))
+    .map((c) => c.connectionId);
   const visitorSockets = Object.entries(chat.conns)
     .filter(([, who]) => who === 'v')
     .map(([id]) => id);

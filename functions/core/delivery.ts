@@ -6,7 +6,7 @@
 import type { ServerEvent } from '../protocol/index.js';
 import type { Deps } from './ports.js';
 import { GONE_GRACE_MS, socketElement } from './sockets.js';
-import type { ChatRecord } from './types.js';
+import type { ChatRecord, ConnectionRecord } from './types.js';
 
 export async function deliver(
   deps: Pick<Deps, 'notifier' | 'store'>,
@@ -24,6 +24,14 @@ export async function deliver(
   return gone;
 }
 
+/**
+ * Whether a console hears of this chat: every console does, except a silent department's, which
+ * follows only the chats its operator takes part in (permissions.ts silentMaySee).
+ */
+export function consoleFollows(conn: ConnectionRecord, chat: Pick<ChatRecord, 'operators'>): boolean {
+  return !conn.silent || chat.operators.some((o) => o.id === conn.operatorId);
+}
+
 /** Every connection attached to the chat: the visitor's pages and its operators' consoles. */
 export function chatConnectionIds(chat: ChatRecord, except?: string): string[] {
   return Object.keys(chat.conns).filter((id) => id !== except);
@@ -34,7 +42,8 @@ export async function deliverToOperators(
   siteId: string,
   frame: ServerEvent,
 ): Promise<void> {
-  const conns = await deps.store.operatorConnections(siteId);
+  const all = await deps.store.operatorConnections(siteId);
+  const conns = frame.type === 'chat-update' ? all.filter((c) => consoleFollows(c, frame.chat)) : all;
   const gone = new Set(
     await deliver(
       deps,

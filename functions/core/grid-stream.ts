@@ -8,7 +8,7 @@
  */
 import type { VisitorRow } from '../protocol/index.js';
 import { type ClosedSockets, socketsClosed } from './connections.js';
-import { deliver } from './delivery.js';
+import { consoleFollows, deliver } from './delivery.js';
 import type { Deps, PageViewItem, ReportDelta } from './ports.js';
 import { siteSettings } from './settings.js';
 import type { ChatRecord, Socket, VisitorRecord } from './types.js';
@@ -228,9 +228,20 @@ export async function processChanges(
     [...bySite].map(async ([siteId, list]) => {
       const settings = await siteSettings(deps, siteId);
       const ctx = { now, graceMs: settings.console.departedGraceMs, truncateIp: settings.console.truncateIp };
-      const rows = list.map((v) => visitorRow(v, v.openChatId ? chats.get(v.openChatId) : undefined, ctx));
-      const consoles = (await deps.store.operatorConnections(siteId)).map((c) => c.connectionId);
-      for (const frame of rowFrames(rows)) await deliver(deps, consoles, { type: 'visitors', visitors: frame });
+      const chatOf = (v: VisitorRecord) => (v.openChatId ? chats.get(v.openChatId) : undefined);
+      const rows = list.map((v) => visitorRow(v, chatOf(v), ctx));
+      const conns = await deps.store.operatorConnections(siteId);
+      const everyone = conns.filter((c) => !c.silent).map((c) => c.connectionId);
+      for (const frame of rowFrames(rows)) await deliver(deps, everyone, { type: 'visitors', visitors: frame });
+      // A silent department's console sees only the visitors of its own chats.
+      for (const c of conns.filter((c) => c.silent)) {
+        const own = rows.filter((_, i) => {
+          const chat = chatOf(list[i]!);
+          return chat !== undefined && consoleFollows(c, chat);
+        });
+        for (const frame of rowFrames(own))
+          await deliver(deps, [c.connectionId], { type: 'visitors', visitors: frame });
+      }
       if (dns && !settings.console.truncateIp) {
         await Promise.all(
           list

@@ -9,7 +9,7 @@ import { offlineCountFor } from './offline-messages.js';
 import type { Deps } from './ports.js';
 import { offerQueuedChats, operatorUnavailable } from './routing.js';
 import { forgetSiteSettings, siteSettings } from './settings.js';
-import type { Identity, OperatorRecord } from './types.js';
+import type { ChatRecord, Identity, OperatorRecord } from './types.js';
 import { chatSummary, operatorProfile, visitorRow } from './views.js';
 import { forgetOperatorsOnline } from './visitors.js';
 
@@ -77,6 +77,7 @@ export async function hello(deps: Deps, caller: Caller): Promise<void> {
   const mine = active.filter((c) => c.operators.some((o) => o.id === op.operatorId));
   await Promise.all(mine.map((c) => deps.store.attachConnections(c.chatId, { [caller.connectionId]: op.operatorId })));
   const chatsById = new Map([...queue, ...active].map((c) => [c.chatId, c]));
+  const takesPart = (c: ChatRecord | undefined) => !!c?.operators.some((o) => o.id === op.operatorId);
   const rowContext = { now, graceMs: settings.console.departedGraceMs, truncateIp: settings.console.truncateIp };
   const welcome: OperatorWelcome = {
     type: 'welcome',
@@ -85,12 +86,15 @@ export async function hello(deps: Deps, caller: Caller): Promise<void> {
     operatorsOnline: operators
       .filter((o) => o.status !== 'offline' && !o.disabled)
       .map((o) => ({ id: o.operatorId, name: o.name })),
-    visitors: visitors.map((v) => visitorRow(v, v.openChatId ? chatsById.get(v.openChatId) : undefined, rowContext)),
+    visitors: visitors
+      // A silent department sees only the visitors of its own chats.
+      .filter((v) => !op.silent || (v.openChatId !== undefined && takesPart(chatsById.get(v.openChatId))))
+      .map((v) => visitorRow(v, v.openChatId ? chatsById.get(v.openChatId) : undefined, rowContext)),
     // A silent department is never offered chats.
     queue: op.silent
       ? []
       : queue.filter((c) => !c.declinedBy.includes(op.operatorId)).map((c, i) => chatSummary(c, i + 1)),
-    chats: active.map((c) => chatSummary(c)),
+    chats: (op.silent ? mine : active).map((c) => chatSummary(c)),
     settings: settings.console,
   };
   const offlineNew = await offlineCountFor(deps, op);

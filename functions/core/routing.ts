@@ -3,7 +3,7 @@
  * limits, and first-in-first-out offers when an operator has room again.
  */
 import type { ConsoleSettings } from '../protocol/index.js';
-import { deliver } from './delivery.js';
+import { consoleFollows, deliver } from './delivery.js';
 import type { Deps } from './ports.js';
 import { siteSettings } from './settings.js';
 import type { ChatRecord, OperatorRecord } from './types.js';
@@ -70,7 +70,9 @@ export async function reoffer(deps: Deps, chat: ChatRecord, dropAssignment = fal
   const targets = offerTargets(base as ChatRecord, operators, settings.console);
   const updated = await deps.store.setOffers(chat.chatId, targets, dropAssignment ? null : undefined);
   if (!updated) return undefined;
-  const consoles = (await deps.store.operatorConnections(chat.siteId)).map((c) => c.connectionId);
+  const consoles = (await deps.store.operatorConnections(chat.siteId))
+    .filter((c) => consoleFollows(c, updated))
+    .map((c) => c.connectionId);
   await deliver(deps, consoles, { type: 'chat-update', chat: chatSummary(updated) });
   return updated;
 }

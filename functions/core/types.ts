@@ -30,6 +30,8 @@ export interface ConnectionRecord {
   views?: number;
   /** What the `$connect` request told about the visitor (headers are only seen at connect). */
   enrichment?: Enrichment;
+  /** An operator's console, of a silent department: it follows only its own chats and their visitors. */
+  silent?: boolean;
 }
 
 /** Everything learnt from the connect request: address, place, browser, language. */

@@ -11,6 +11,7 @@ const visitor: VisitorRecord = {
   pageViews: 1,
   url: 'https://shop.example/',
   title: 'Shop',
+  visitStart: 0,
   pageSince: 0,
   connections: 1,
   // Stored before the site switched truncation on.

@@ -73,7 +73,8 @@ export class Api {
     return this.request('GET', `/reports?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
   }
 
-  savePreferences(p: OperatorPreferences): Promise<OperatorProfile> {
+  /** `name`: the operator's own new display name. */
+  savePreferences(p: OperatorPreferences & { name?: string }): Promise<OperatorProfile> {
     return this.request('PUT', '/me/preferences', p);
   }
 

@@ -943,6 +943,12 @@ export class ConsoleStore {
     this.set({ notes: { ...this.state.notes, [visitorId]: [...list, ...added].sort((a, b) => a.at - b.at) } });
   }
 
+  /** The profile the server answered after the operator changed their own name (Settings). */
+  setMe(profile: OperatorProfile): void {
+    const me = this.state.me;
+    if (me) this.set({ me: { ...me, name: profile.name, preferences: { ...me.preferences, ...profile.preferences } } });
+  }
+
   /** The new-visitor sound, per operator. Optimistic; put back if saving fails. */
   async setNewVisitorSound(on: boolean): Promise<void> {
     const me = this.state.me;

@@ -1,6 +1,6 @@
 /**
- * Settings: the operator's own preferences (new-visitor sound) and, for admins, the site's
- * visitor-monitoring settings (GET/PUT /api/settings).
+ * Settings: the operator's own preferences (name, new-visitor sound) and, for admins, the site's
+ * settings (GET/PUT /api/settings): chats, the site's name, typing previews, visitor monitoring.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConsoleSettings } from '../../functions/protocol/events.js';
@@ -21,6 +21,8 @@ interface Draft {
   greeting: string;
   dropAssignment: boolean;
   invitationText: string;
+  siteName: string;
+  typingPreview: boolean;
 }
 
 const toDraft = (s: ConsoleSettings): Draft => ({
@@ -33,6 +35,8 @@ const toDraft = (s: ConsoleSettings): Draft => ({
   greeting: s.acceptGreeting ?? '',
   dropAssignment: s.dropAssignmentOnEnd,
   invitationText: s.invitationText ?? '',
+  siteName: s.siteName ?? '',
+  typingPreview: s.typingPreview === true,
 });
 
 /**
@@ -56,6 +60,8 @@ export function fromDraft(
   if (!(queueSec >= 10 && queueSec <= 3600)) return 'The queue wait must be between 10 and 3600 seconds.';
   const invitationText = d.invitationText === undefined ? base.invitationText : d.invitationText.trim();
   if (!invitationText) return 'Write the default invitation.';
+  const siteName = (d.siteName ?? base.siteName ?? '').replace(/\s+/g, ' ').trim();
+  if (siteName.length > 80) return 'The site name can be at most 80 characters.';
   return {
     ...base,
     maxChatsPerOperator: maxChats,
@@ -67,7 +73,84 @@ export function fromDraft(
     departedVisibleMs: visible * 60_000,
     truncateIp: d.truncateIp,
     retentionDays: days,
+    // Sent when the server has them (it always answers both) or the admin set them.
+    ...(base.siteName !== undefined || siteName ? { siteName } : {}),
+    ...(base.typingPreview !== undefined || d.typingPreview ? { typingPreview: d.typingPreview ?? false } : {}),
   };
+}
+
+/** The operator's own display name (%name% in greetings and invitations), saved on its own. */
+function MyName({ store, api }: { store: ConsoleStore; api: Api }) {
+  const me = store.state.me;
+  const [name, setName] = useState(me?.name ?? '');
+  const [state, setState] = useState<'idle' | 'saving' | 'saved' | string>('idle');
+  if (!me) return null;
+  const clean = name.replace(/\s+/g, ' ').trim();
+  const save = async () => {
+    if (!clean) return setState('Write your name.');
+    setState('saving');
+    try {
+      const profile = await api.savePreferences({ ...me.preferences, name: clean });
+      store.setMe(profile);
+      setName(profile.name);
+      setState('saved');
+    } catch (err) {
+      setState(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <form
+      class="set-row"
+      data-testid="pref-name-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <div>
+        <label for="pref-name">
+          <strong>Your name</strong>
+        </label>
+        <p class="muted">
+          What visitors see, and <code>%name%</code> in greetings and invitations.
+          {state === 'saved' && (
+            <span class="form-ok" role="status" data-testid="pref-name-saved">
+              {' '}
+              Saved.
+            </span>
+          )}
+          {state !== 'idle' && state !== 'saving' && state !== 'saved' && (
+            <span class="form-error" role="alert">
+              {' '}
+              {state}
+            </span>
+          )}
+        </p>
+      </div>
+      <span class="unit-input">
+        <input
+          id="pref-name"
+          type="text"
+          required
+          maxLength={LIMITS.name}
+          data-testid="pref-name"
+          value={name}
+          onInput={(e) => {
+            setName((e.currentTarget as HTMLInputElement).value);
+            setState('idle');
+          }}
+        />
+        <button
+          type="submit"
+          class="btn btn-ghost btn-sm"
+          data-testid="pref-name-save"
+          disabled={state === 'saving' || clean === me.name}
+        >
+          Save
+        </button>
+      </span>
+    </form>
+  );
 }
 
 function Switch({
@@ -173,6 +256,7 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
         <div class="card-head">
           <h3>Your preferences</h3>
         </div>
+        <MyName store={store} api={api} />
         <div class="set-row">
           <div>
             <strong>Sound for new visitors</strong>
@@ -260,6 +344,38 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
           }}
         >
           <h4 class="set-sub">Chats</h4>
+          <label class="set-row">
+            <div>
+              <strong>Site name</strong>
+              <p class="muted">
+                In e-mails to visitors (“Your chat with …”, “Re: your message to …”) and as the sender's name. Empty:
+                the site id.
+              </p>
+            </div>
+            <input
+              type="text"
+              maxLength={80}
+              disabled={!admin}
+              data-testid="set-site-name"
+              value={draft.siteName}
+              onInput={(e) => edit({ siteName: (e.currentTarget as HTMLInputElement).value })}
+            />
+          </label>
+          <div class="set-row">
+            <div>
+              <strong>Show what visitors are typing</strong>
+              <p class="muted">
+                Operators see a visitor's message as it is typed, before it is sent. Off: only that they are typing.
+              </p>
+            </div>
+            <Switch
+              checked={draft.typingPreview}
+              label="Show what visitors are typing"
+              testid="set-typing-preview"
+              disabled={!admin}
+              onChange={(v) => edit({ typingPreview: v })}
+            />
+          </div>
           <label class="set-row">
             <div>
               <strong>Chats per operator</strong>

@@ -311,4 +311,35 @@ describe.skipIf(!hasChromium && !requireBrowser)('invitations in Chromium agains
     },
     STEP,
   );
+
+  it(
+    'an operator renames themselves in Settings (seed 001’s operator name): %name% in the next invitation is the new name',
+    async () => {
+      await dana.getByTestId('nav-settings').click();
+      const name = dana.getByTestId('pref-name');
+      await name.waitFor(LIVE);
+      expect(await name.inputValue()).toBe(stack.demoOperator.name);
+      await name.fill('Dana Nowak');
+      await dana.getByTestId('pref-name-save').click();
+      await dana.getByTestId('pref-name-saved').waitFor(LIVE);
+      await dana.getByTestId('nav-monitor').click();
+      await dana.getByTestId('visitors-grid').waitFor(LIVE);
+
+      const guest = await newPage('guest');
+      await guest.goto(`${stack.url}/pricing.html`);
+      await expect.poll(() => received(guest, 'welcome').length, LIVE).toBeGreaterThan(0);
+      const guestId = String(received(guest, 'welcome')[0]!.visitorId);
+      await rowOf(guestId).getByTestId('invite-open').click();
+      const dialog = dana.getByTestId('invite-dialog');
+      await dialog.waitFor(LIVE);
+      const expected = 'Good evening! Dana Nowak here. Looking for the right lamp?';
+      expect(await dialog.getByTestId('invite-text').inputValue()).toBe(expected);
+      await dialog.getByTestId('invite-send').click();
+      await popup(guest).waitFor(LIVE);
+      expect(await guest.getByTestId('parley-invitation-text').textContent()).toBe(expected);
+      expect(received(guest, 'invitation').at(-1)?.operatorName).toBe('Dana Nowak');
+      expect(pageErrors).toEqual([]);
+    },
+    STEP,
+  );
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.js';
-import { api, signIn } from '../support/clients.js';
+import { api, operatorSession, signIn } from '../support/clients.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureBuilt, LIVE, ROOT } from './support/browser.js';
 
 const hasChromium = existsSync(CHROMIUM_PATH);
@@ -175,6 +175,15 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
       await dana.getByTestId('summary-next-message').click();
       await dana.getByTestId('message-queue').waitFor(LIVE);
 
+      // The site's name (console Settings) signs the reply and names its sender.
+      await dana.getByTestId('nav-settings').click();
+      await dana.getByTestId('set-site-name').fill('Aurora Lamps');
+      expect(await dana.getByTestId('set-typing-preview').getAttribute('aria-checked')).toBe('false');
+      await dana.getByTestId('settings-save').click();
+      await dana.getByTestId('settings-saved').waitFor(LIVE);
+      await dana.getByTestId('nav-messages').click();
+      await dana.getByTestId('message-queue').waitFor(LIVE);
+
       // A reply by e-mail goes to the visitor's address through SES, and is recorded on the message.
       await dana.getByTestId('mq-tab-new').click();
       const piotr = dana.getByTestId('mq-item').filter({ hasText: 'Piotr Second' });
@@ -186,6 +195,8 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
         .toHaveLength(1);
       const reply = (await mails()).find((m) => m.destination.to.includes('piotr@example.com'))!;
       expect(reply.body.text).toContain('Yes, the Aurora lamp is dimmable.');
+      expect(reply.subject).toBe('Re: your message to Aurora Lamps');
+      expect((reply as { from?: string }).from).toMatch(/^"Aurora Lamps" </);
       await dana.getByTestId('mq-tab-handled').click();
       const replied = dana.getByTestId('mq-item').filter({ hasText: 'Piotr Second' });
       await replied.waitFor(LIVE);
@@ -204,19 +215,33 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
       expect((await api(stack, token, 'PUT', '/api/settings', { ...settings, queueTimeoutMs: 30_000 })).status).toBe(
         200,
       );
+      // Someone is online (and does not answer): the queue timeout is what offers the form.
+      const dana = await operatorSession(stack, stack.demoOperator);
       const visitor = await newPage('waiting');
       await visitor.clock.install();
-      await visitor.goto(`${stack.url}/product.html`);
-      await visitor.getByTestId('parley-button').click();
-      await visitor.getByTestId('parley-offline-wait').click();
+      const button = visitor.getByTestId('parley-button');
+      // The welcome's count is cached a few seconds per function instance.
+      await expect
+        .poll(async () => {
+          await visitor.goto(`${stack.url}/product.html`);
+          await button.waitFor(LIVE);
+          return button.textContent();
+        }, LIVE)
+        .toBe('Live Help');
+      await button.click();
       await visitor.getByTestId('parley-name').fill('Wiktor');
       await visitor.getByTestId('parley-start').click();
       await expect.poll(() => visitor.getByTestId('parley-status').getAttribute('data-state'), LIVE).toBe('queued');
-      expect(await visitor.getByTestId('parley-queue-leave-message').count()).toBe(0);
+      // Seeds 001/002: "Leave a message" is there the whole time the chat is queued ...
+      await visitor.getByTestId('parley-queue-leave-message').waitFor(LIVE);
+      expect(await visitor.getByTestId('parley-queue-too-long').count()).toBe(0);
+      expect(await visitor.getByTestId('parley-offline-form').count()).toBe(0);
       await visitor.clock.fastForward(20_000);
       await visitor.waitForTimeout(300);
-      expect(await visitor.getByTestId('parley-queue-leave-message').count()).toBe(0);
+      expect(await visitor.getByTestId('parley-queue-too-long').count()).toBe(0);
+      // ... and after the site's timeout it says sorry for the wait.
       await visitor.clock.fastForward(12_000);
+      await visitor.getByTestId('parley-queue-too-long').waitFor(LIVE);
       await visitor.getByTestId('parley-queue-leave-message').click();
       await visitor.getByTestId('parley-offline-name').fill('Wiktor');
       await visitor.getByTestId('parley-offline-email').fill('wiktor@example.com');
@@ -231,6 +256,46 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
         )
         .toHaveLength(1);
       await api(stack, token, 'PUT', '/api/settings', settings);
+      await dana.ws.request({ action: 'set-status', status: 'away' });
+      await dana.ws.close();
+    },
+    STEP,
+  );
+
+  it(
+    'a chat requested when nobody can take it: the form comes up at once, the button says so, and the message ends the queued chat',
+    async () => {
+      const dana = await operatorSession(stack, stack.demoOperator);
+      const visitor = await newPage('unlucky');
+      const button = visitor.getByTestId('parley-button');
+      await expect
+        .poll(async () => {
+          await visitor.goto(`${stack.url}/`);
+          await button.waitFor(LIVE);
+          return button.textContent();
+        }, LIVE)
+        .toBe('Live Help');
+      // The operator steps away after the page loaded: the page still says Live Help.
+      await dana.ws.request({ action: 'set-status', status: 'away' });
+      await button.click();
+      await visitor.getByTestId('parley-name').fill('Ula');
+      await visitor.getByTestId('parley-start').click();
+      // The answer to the request says nobody can take it: the form, with the chat still queued.
+      await visitor.getByTestId('parley-offline-form').waitFor(LIVE);
+      expect(await visitor.getByTestId('parley-status').getAttribute('data-state')).toBe('queued');
+      expect(await visitor.getByTestId('parley-queue-leave-message').count()).toBe(1);
+      // Minimised, the button no longer promises live help.
+      await visitor.getByRole('button', { name: 'Minimise chat' }).click();
+      await button.waitFor(LIVE);
+      await expect.poll(() => button.textContent(), LIVE).toBe('Operator unavailable. Leave a message');
+      await button.click();
+      await visitor.getByTestId('parley-offline-name').fill('Ula');
+      await visitor.getByTestId('parley-offline-email').fill('ula@example.com');
+      await visitor.getByTestId('parley-offline-text').fill('Nobody was there; call me.');
+      await visitor.getByTestId('parley-offline-send').click();
+      await visitor.getByTestId('parley-offline-sent').waitFor(LIVE);
+      await expect.poll(() => visitor.getByTestId('parley-status').getAttribute('data-state'), LIVE).toBe('ended');
+      await dana.ws.close();
     },
     STEP,
   );
@@ -394,6 +459,61 @@ describe.skipIf(!hasChromium && !requireBrowser)('offline messages and the embed
 
       expect(await visitor.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
       expect(consoleErrors).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    },
+    STEP,
+  );
+
+  it(
+    'the pre-chat form offers the public departments (never a silent one) and the chat goes to the chosen one',
+    async () => {
+      const token = await signIn(stack, stack.demoOperator.email, stack.demoOperator.password);
+      const SAM = { email: 'sam.e2e@parley.local', password: 'Sales-e2e-2026!', name: 'Sam Sales' };
+      const samId = await stack.createOperator(SAM);
+      for (const [name, silent] of [
+        ['Sales', false],
+        ['Support', false],
+        ['Back office', true],
+      ] as const) {
+        expect((await api(stack, token, 'POST', '/api/departments', { name, silent })).status).toBe(201);
+      }
+      const me = (await api<{ id: string; email: string }[]>(stack, token, 'GET', '/api/operators')).body.find(
+        (o) => o.email === stack.demoOperator.email,
+      )!.id;
+      expect(
+        (await api(stack, token, 'PUT', `/api/operators/${me}`, { departments: ['Support', 'Back office'] })).status,
+      ).toBe(200);
+      expect((await api(stack, token, 'PUT', `/api/operators/${samId}`, { departments: ['Sales'] })).status).toBe(200);
+      const dana = await operatorSession(stack, stack.demoOperator);
+      const sam = await operatorSession(stack, SAM);
+
+      const visitor = await newPage('departments');
+      const select = visitor.getByTestId('parley-department');
+      await expect
+        .poll(async () => {
+          await visitor.goto(`${stack.url}/`);
+          await visitor.getByTestId('parley-button').click();
+          await visitor.getByTestId('parley-name').waitFor(LIVE);
+          return select.count();
+        }, LIVE)
+        .toBe(1);
+      const options = await select.locator('option').allTextContents();
+      expect(options.slice(1)).toEqual(['Sales', 'Support']);
+      await select.selectOption('Sales');
+      await visitor.getByTestId('parley-name').fill('Dora');
+      const from = sam.ws.frames.length;
+      await visitor.getByTestId('parley-start').click();
+      const offered = await sam.ws.next(
+        (f) => f.type === 'chat-update' && (f.chat as { visitorName?: string }).visitorName === 'Dora',
+        15_000,
+        from,
+      );
+      expect(offered.chat).toMatchObject({ department: 'Sales', offeredTo: [samId] });
+      await visitor.getByTestId('parley-end').click();
+      for (const s of [dana, sam]) {
+        await s.ws.request({ action: 'set-status', status: 'away' });
+        await s.ws.close();
+      }
       expect(pageErrors).toEqual([]);
     },
     STEP,

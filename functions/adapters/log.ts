@@ -59,7 +59,9 @@ const PRIVATE_KEYS = new Set(['text', 'preview', 'email', 'name', 'visitorName']
 export type LineListener = (line: Fields) => void;
 // On globalThis so that every copy of this module (tests import it beside the handlers) shares it.
 const LISTENERS = Symbol.for('parley.log.listeners');
-const listeners = ((globalThis as Record<symbol, unknown>)[LISTENERS] ??= new Set<LineListener>()) as Set<LineListener>;
+const shared = globalThis as Record<symbol, unknown>;
+if (!shared[LISTENERS]) shared[LISTENERS] = new Set<LineListener>();
+const listeners = shared[LISTENERS] as Set<LineListener>;
 
 /** Every line written from now on (whatever PARLEY_LOG says) also goes to `listener`; returns the unsubscribe. */
 export function onLogLine(listener: LineListener): () => void {

@@ -8,12 +8,7 @@ import type { output, ZodMiniType } from 'zod/mini';
 import { log } from '../adapters/log.js';
 import { deleteCanned, listCanned, saveCanned } from '../core/canned.js';
 import { BadRequestError, describeError, ForbiddenError, NotFoundError } from '../core/errors.js';
-import {
-  issueTicket,
-  type OperatorClaims,
-  operatorFromClaims,
-  updatePreferences,
-} from '../core/operators.js';
+import { issueTicket, type OperatorClaims, operatorFromClaims, updatePreferences } from '../core/operators.js';
 import { silentMaySee } from '../core/permissions.js';
 import { reportRange, siteReport } from '../core/reports.js';
 import { forgetSiteSettings, settingsView, siteSettings, updateSettings } from '../core/settings.js';

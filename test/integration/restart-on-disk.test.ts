@@ -75,8 +75,12 @@ describe('data on disk', () => {
     const chat = again.welcome.chat as { chatId: string; messages: { id: string; text: string }[] };
     expect(chat.chatId).toBe(chatId);
     expect(chat.messages.map((m) => m.id)).toContain(sent.id);
-    // The demo operator still signs in, and still holds the chat.
+    // The demo operator still signs in, still holds the chat, and resyncs it by seq.
     const back = await operatorSession(stack, stack.demoOperator);
+    const synced = await back.ws.request({ action: 'sync', chatId, afterSeq: 0 });
+    const replayed = synced.messages as { id: string; seq: number; text: string }[];
+    expect(replayed.map((m) => m.id)).toContain(sent.id);
+    expect(replayed.map((m) => m.seq)).toEqual(replayed.map((_, i) => i + 1));
     const reply = await back.ws.request({
       action: 'chat-message',
       chatId,

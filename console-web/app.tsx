@@ -8,6 +8,7 @@ import { Api } from './api.js';
 import { AuthSession, type Tokens, tokenStore } from './auth.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { OperatorConnection } from './connection.js';
+import { watchIdle } from './idle.js';
 import { closeNotification, showNotification } from './notify.js';
 import { OfflineInbox } from './offline-inbox.js';
 import { chime, doorbell, unlockAudio } from './sound.js';
@@ -87,6 +88,11 @@ function Session({
     window.addEventListener('pointerdown', unlock, { once: true });
     window.addEventListener('keydown', unlock, { once: true });
     document.addEventListener('visibilitychange', visible);
+    const stopIdle = watchIdle(window, {
+      idleMs: () => store.state.settings.autoAwayMs ?? 0,
+      onIdle: () => store.idle(),
+      onActive: () => store.active(),
+    });
     // Long-departed visitors leave the grid (the grid itself re-derives "departed" every second).
     const prune = setInterval(() => store.prune(), 15_000);
     // An admin may change the site's settings in another console: pick them up now and then
@@ -100,6 +106,7 @@ function Session({
       5 * 60_000,
     );
     return () => {
+      stopIdle();
       clearInterval(prune);
       clearInterval(refresh);
       window.removeEventListener('keydown', unlock);

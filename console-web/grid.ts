@@ -40,6 +40,7 @@ export const DEFAULT_SETTINGS: ConsoleSettings = {
   departedVisibleMs: 30 * 60_000,
   truncateIp: false,
   retentionDays: 90,
+  autoAwayMs: 10 * 60_000,
 };
 
 export const STATUS_ORDER: readonly VisitorStatus[] = [

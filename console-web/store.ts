@@ -125,6 +125,8 @@ export interface ConsoleState {
   fresh: Record<string, number>;
   /** Notes that arrived live (visitor-note), by visitor; the info panel merges them with what it fetched. */
   notes: Record<string, VisitorNote[]>;
+  /** The console set me Away because I was idle (it sets me Online again when I am back). */
+  autoAway?: boolean;
 }
 
 export interface StoreDeps {
@@ -637,13 +639,26 @@ export class ConsoleStore {
     if (this.state.toasts.some((t) => t.id === id)) this.set({ toasts: this.state.toasts.filter((t) => t.id !== id) });
   }
 
-  setStatus(status: OperatorStatus): void {
+  setStatus(status: OperatorStatus, auto = false): void {
     const me = this.state.me;
     if (!this.deps.send({ action: 'set-status', status })) {
-      this.toast('Not connected. Try again in a moment.', 'error');
+      if (!auto) this.toast('Not connected. Try again in a moment.', 'error');
       return;
     }
-    if (me) this.set({ me: { ...me, status } });
+    // A status the operator chose themselves is never undone by the idle watcher.
+    if (me) this.set({ me: { ...me, status }, autoAway: auto && status === 'away' });
+  }
+
+  /** Idle for the site's autoAwayMs: an Online operator becomes Away (visitors see nobody available). */
+  idle(): void {
+    if (this.state.me?.status !== 'online') return;
+    this.setStatus('away', true);
+    if (this.state.autoAway) this.toast('You were idle, so your status is Away. Move the mouse to be Online again.');
+  }
+
+  /** Back at the keyboard: Online again, but only if the idle watcher set Away. */
+  active(): void {
+    if (this.state.autoAway && this.state.me?.status === 'away') this.setStatus('online', true);
   }
 
   accept(chatId: string): void {

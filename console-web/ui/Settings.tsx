@@ -23,6 +23,7 @@ interface Draft {
   invitationText: string;
   siteName: string;
   typingPreview: boolean;
+  autoAwayMin: string;
 }
 
 const toDraft = (s: ConsoleSettings): Draft => ({
@@ -37,6 +38,7 @@ const toDraft = (s: ConsoleSettings): Draft => ({
   invitationText: s.invitationText ?? '',
   siteName: s.siteName ?? '',
   typingPreview: s.typingPreview === true,
+  autoAwayMin: String(Math.round((s.autoAwayMs ?? 0) / 60_000)),
 });
 
 /**
@@ -60,6 +62,9 @@ export function fromDraft(
   if (!(queueSec >= 10 && queueSec <= 3600)) return 'The queue wait must be between 10 and 3600 seconds.';
   const invitationText = d.invitationText === undefined ? base.invitationText : d.invitationText.trim();
   if (!invitationText) return 'Write the default invitation.';
+  const autoAwayMin = d.autoAwayMin === undefined ? undefined : int(d.autoAwayMin);
+  if (autoAwayMin !== undefined && !(autoAwayMin >= 0 && autoAwayMin <= 240))
+    return 'Away after idle must be between 0 (never) and 240 minutes.';
   const siteName = (d.siteName ?? base.siteName ?? '').replace(/\s+/g, ' ').trim();
   if (siteName.length > 80) return 'The site name can be at most 80 characters.';
   return {
@@ -76,6 +81,7 @@ export function fromDraft(
     // Sent when the server has them (it always answers both) or the admin set them.
     ...(base.siteName !== undefined || siteName ? { siteName } : {}),
     ...(base.typingPreview !== undefined || d.typingPreview ? { typingPreview: d.typingPreview ?? false } : {}),
+    ...(autoAwayMin !== undefined ? { autoAwayMs: autoAwayMin * 60_000 } : {}),
   };
 }
 
@@ -412,6 +418,28 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
                 onInput={(e) => edit({ queueSec: (e.currentTarget as HTMLInputElement).value })}
               />
               <span>seconds</span>
+            </span>
+          </label>
+          <label class="set-row">
+            <div>
+              <strong>Away when idle after</strong>
+              <p class="muted">
+                An online operator whose console sees no keyboard or mouse this long is set Away (Online again when they
+                are back), so visitors are offered to leave a message. 0: never.
+              </p>
+            </div>
+            <span class="unit-input">
+              <input
+                type="number"
+                min={0}
+                max={240}
+                required
+                disabled={!admin}
+                data-testid="set-auto-away"
+                value={draft.autoAwayMin}
+                onInput={(e) => edit({ autoAwayMin: (e.currentTarget as HTMLInputElement).value })}
+              />
+              <span>minutes</span>
             </span>
           </label>
           <label class="set-row set-row-wide">

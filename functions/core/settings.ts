@@ -37,6 +37,7 @@ export async function updateSettings(
     ...given,
     siteName: (given.siteName ?? current.siteName ?? '').trim(),
     typingPreview: given.typingPreview ?? current.typingPreview ?? false,
+    autoAwayMs: given.autoAwayMs ?? current.autoAwayMs ?? DEFAULT_CONSOLE_SETTINGS.autoAwayMs,
   };
   await deps.store.putConsoleSettings(op.siteId, console);
   if (widget) await deps.store.putWidgetSettings(op.siteId, widget);
@@ -60,6 +61,8 @@ export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
   siteName: '',
   // Privacy first: operators see typed text only once it is sent, unless an admin allows previews.
   typingPreview: false,
+  // Ten minutes without keyboard or mouse: Away, so visitors are not left waiting on nobody.
+  autoAwayMs: 10 * 60_000,
 };
 
 const CACHE_MS = 30_000;

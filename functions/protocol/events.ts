@@ -248,6 +248,11 @@ export interface ConsoleSettings {
   siteName?: string;
   /** Operators see what a visitor is typing before it is sent (DESIGN §3). Off by default (privacy). */
   typingPreview?: boolean;
+  /**
+   * An online operator whose console sees no keyboard or mouse for this long is set Away (and back
+   * Online when they return), so visitors are offered the leave-a-message form (seed 003). 0: never.
+   */
+  autoAwayMs?: number;
 }
 
 export interface OperatorPreferences {

@@ -306,6 +306,10 @@ export const settingsSchema = z.object({
   /** Omitted: unchanged; '': the default (the site id). */
   siteName: z.optional(label(80).check(z.refine((s) => s === '' || s.trim().length > 0, 'must not be blank'))),
   typingPreview: z.optional(z.boolean()),
+  /** 0 (never) or 1 to 240 minutes. */
+  autoAwayMs: z.optional(
+    z.int().check(z.refine((ms) => ms === 0 || (ms >= 60_000 && ms <= 240 * 60_000), 'must be 0 or 1 to 240 minutes')),
+  ),
 });
 
 /** Body of POST /api/ws-ticket has no fields; the reply is a TicketResponse. */

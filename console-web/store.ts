@@ -57,8 +57,10 @@ export interface TranscriptState {
 
 /** An operator action in flight, so its reply (or error) can be told apart. */
 interface PendingRequest {
-  action: 'accept' | 'transfer' | 'add-operator' | 'leave-chat' | 'hold' | 'transcript';
+  action: 'accept' | 'transfer' | 'add-operator' | 'leave-chat' | 'hold' | 'transcript' | 'set-status';
   chatId: string;
+  /** set-status: the status asked for. */
+  status?: OperatorStatus;
   /** Who or what the chat goes to (transfer, add-operator), for the toast. */
   label?: string;
   email?: string;
@@ -332,6 +334,13 @@ export class ConsoleStore {
           this.tagReqs.delete(e.reqId);
           const req = this.reqs.get(e.reqId);
           this.reqs.delete(e.reqId);
+          const v = e.statusVersion;
+          const me = this.state.me;
+          // My status change is written: it stands unless a newer one is already known.
+          if (req?.action === 'set-status' && req.status && me && v !== undefined) {
+            if (me.statusVersion === undefined || v > me.statusVersion)
+              this.set({ me: { ...me, status: req.status, statusVersion: v } });
+          }
           if (req?.action === 'transcript' && req.email) {
             this.setTranscript(req.chatId, { email: req.email, state: 'sent' });
             this.toast(`Transcript sent to ${req.email}`, 'info');
@@ -380,7 +389,23 @@ export class ConsoleStore {
         const known = new Map(this.state.operators.map((o) => [o.id, o]));
         const operators = list.map((o) => ({ ...known.get(o.id), ...o }));
         const self = list.find((o) => o.id === me?.id);
-        this.set({ operators, me: me && self ? { ...me, status: self.status } : me });
+        // Broadcasts of two quick status changes may arrive out of order: an older one never wins.
+        const newer =
+          self !== undefined &&
+          (self.statusVersion === undefined ||
+            me?.statusVersion === undefined ||
+            self.statusVersion > me.statusVersion);
+        this.set({
+          operators,
+          me:
+            me && self && newer
+              ? {
+                  ...me,
+                  status: self.status,
+                  ...(self.statusVersion !== undefined ? { statusVersion: self.statusVersion } : {}),
+                }
+              : me,
+        });
         break;
       }
       case 'queue':
@@ -641,10 +666,12 @@ export class ConsoleStore {
 
   setStatus(status: OperatorStatus, auto = false): void {
     const me = this.state.me;
-    if (!this.deps.send({ action: 'set-status', status })) {
+    const reqId = this.deps.send({ action: 'set-status', status });
+    if (!reqId) {
       if (!auto) this.toast('Not connected. Try again in a moment.', 'error');
       return;
     }
+    this.reqs.set(reqId, { action: 'set-status', chatId: '', status });
     // A status the operator chose themselves is never undone by the idle watcher.
     if (me) this.set({ me: { ...me, status }, autoAway: auto && status === 'away' });
   }

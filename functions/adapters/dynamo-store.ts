@@ -598,10 +598,11 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
     async setOperatorStatus(operatorId, status) {
       const out = await update({
         Key: keys.operator(operatorId),
-        UpdateExpression: 'SET #status = :s',
+        // The version orders status changes: a console ignores a broadcast older than what it knows.
+        UpdateExpression: 'SET #status = :s ADD statusVersion :one',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':s': status },
+        ExpressionAttributeValues: { ':s': status, ':one': 1 },
       });
       if (!out) throw new Error(`operator ${operatorId} does not exist`);
       return strip<OperatorRecord>(out)!;

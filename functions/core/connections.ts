@@ -140,6 +140,7 @@ export async function broadcastOperators(deps: Pick<Deps, 'store' | 'notifier'>,
         status: o.status,
         activeChats: Math.max(0, o.activeChats ?? 0),
         departments: o.departments ?? [],
+        ...(o.statusVersion !== undefined ? { statusVersion: o.statusVersion } : {}),
       })),
   });
 }

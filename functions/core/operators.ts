@@ -104,14 +104,21 @@ export async function hello(deps: Deps, caller: Caller): Promise<void> {
 
 export async function setStatus(deps: Deps, caller: Caller, frame: SetStatusFrame): Promise<void> {
   const identity = requireOperator(caller.identity);
-  await deps.store.setOperatorStatus(identity.operatorId, frame.status);
+  const { statusVersion } = await deps.store.setOperatorStatus(identity.operatorId, frame.status);
   forgetOperatorsOnline(identity.siteId);
   await broadcastOperators(deps, identity.siteId);
   // Online: the longest-waiting requests are offered to them. Away or offline: theirs move on.
   if (frame.status === 'online') await offerQueuedChats(deps, identity.siteId, identity.operatorId);
   else await operatorUnavailable(deps, identity.siteId, identity.operatorId);
   await broadcastQueue(deps, identity.siteId);
-  await deliver(deps, [caller.connectionId], withReqId({ type: 'ack' as const, action: 'set-status' }, caller.reqId));
+  await deliver(
+    deps,
+    [caller.connectionId],
+    withReqId(
+      { type: 'ack' as const, action: 'set-status', ...(statusVersion !== undefined ? { statusVersion } : {}) },
+      caller.reqId,
+    ),
+  );
 }
 
 export async function broadcastQueue(deps: Deps, siteId: string): Promise<void> {

@@ -97,6 +97,8 @@ export interface OperatorRecord {
   email: string;
   role: 'admin' | 'operator';
   status: OperatorStatus;
+  /** Bumped by every status write: orders status broadcasts (OperatorProfile.statusVersion). */
+  statusVersion?: number;
   disabled: boolean;
   /** Open consoles (derived from the stored `connIds` set, see core/connections.ts). */
   connections: number;

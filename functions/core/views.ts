@@ -89,6 +89,7 @@ export function operatorProfile(op: OperatorRecord): OperatorProfile {
     ...(op.maxChats !== undefined ? { maxChats: op.maxChats } : {}),
     activeChats: Math.max(0, op.activeChats ?? 0),
     preferences: { newVisitorSound: true, ...op.preferences },
+    ...(op.statusVersion !== undefined ? { statusVersion: op.statusVersion } : {}),
   };
 }
 

@@ -274,6 +274,8 @@ export interface OperatorProfile {
   /** Chats this operator holds right now. */
   activeChats: number;
   preferences: OperatorPreferences;
+  /** Increases with every status change: orders `operators` broadcasts that may arrive out of order. */
+  statusVersion?: number;
 }
 
 export interface CannedMessage {
@@ -427,7 +429,13 @@ export interface QueueEvent {
 }
 export interface OperatorsEvent {
   type: 'operators';
-  operators: (OperatorRef & { status: OperatorStatus; activeChats: number; departments: string[] })[];
+  operators: (OperatorRef & {
+    status: OperatorStatus;
+    activeChats: number;
+    departments: string[];
+    /** See OperatorProfile.statusVersion. */
+    statusVersion?: number;
+  })[];
 }
 export interface SyncEvent {
   type: 'sync';
@@ -442,6 +450,8 @@ export interface AckEvent {
   action: string;
   /** `leave-message`: the stored message (a duplicate gets the first one's id). */
   messageId?: string;
+  /** `set-status`: the version of the status just written (OperatorProfile.statusVersion). */
+  statusVersion?: number;
 }
 
 export type ErrorCode =

@@ -76,6 +76,8 @@ describe.skipIf(!hasChromium && !requireBrowser)('an idle operator console in Ch
     await operator.clock.install();
     await signInOnline(operator, stack.url, stack.demoOperator.email, stack.demoOperator.password);
     await operator.getByTestId('operator-status').selectOption('away');
+    // Let the server acknowledge the change (the status broadcasts are versioned behind it).
+    await operator.waitForTimeout(1000);
     await operator.clock.fastForward('15:00');
     await operator.mouse.move(300, 300);
     await operator.waitForTimeout(500);

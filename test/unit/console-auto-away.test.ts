@@ -127,3 +127,32 @@ describe('auto-away in the console store', () => {
     expect(settingsSchema.safeParse(body(241 * 60_000)).success).toBe(false);
   });
 });
+
+describe('status broadcasts out of order', () => {
+  const operatorsFrame = (status: 'online' | 'away', statusVersion: number) => ({
+    type: 'operators' as const,
+    operators: [{ id: 'o1', name: 'Dana', status, activeChats: 0, departments: [], statusVersion }],
+  });
+
+  it('never lets an older broadcast undo a newer status', () => {
+    const { store } = consoleFor('online');
+    store.handle(operatorsFrame('online', 4));
+    store.setStatus('away');
+    // My write is version 5; the broadcast of the earlier write (4) arrives after the ack.
+    store.handle({ type: 'ack', reqId: 'r1', action: 'set-status', statusVersion: 5 });
+    store.handle(operatorsFrame('online', 4));
+    expect(store.state.me?.status).toBe('away');
+    // A newer change (another console of mine) does apply.
+    store.handle(operatorsFrame('online', 6));
+    expect(store.state.me?.status).toBe('online');
+  });
+
+  it('restores my status when a stale broadcast arrived before my write was acknowledged', () => {
+    const { store } = consoleFor('online');
+    store.handle(operatorsFrame('online', 7));
+    store.setStatus('away');
+    store.handle(operatorsFrame('online', 7));
+    store.handle({ type: 'ack', reqId: 'r1', action: 'set-status', statusVersion: 8 });
+    expect(store.state.me?.status).toBe('away');
+  });
+});

@@ -85,6 +85,41 @@ export function fromDraft(
   };
 }
 
+/** A number setting: its title and help, the input with its bounds and its unit. */
+function NumberRow(p: {
+  title: string;
+  help: string;
+  min: number;
+  max: number;
+  unit: string;
+  testid: string;
+  disabled: boolean;
+  value: string;
+  onInput: (value: string) => void;
+}) {
+  return (
+    <label class="set-row">
+      <div>
+        <strong>{p.title}</strong>
+        <p class="muted">{p.help}</p>
+      </div>
+      <span class="unit-input">
+        <input
+          type="number"
+          min={p.min}
+          max={p.max}
+          required
+          disabled={p.disabled}
+          data-testid={p.testid}
+          value={p.value}
+          onInput={(e) => p.onInput((e.currentTarget as HTMLInputElement).value)}
+        />
+        <span>{p.unit}</span>
+      </span>
+    </label>
+  );
+}
+
 /** The operator's own display name (%name% in greetings and invitations), saved on its own. */
 function MyName({ store, api }: { store: ConsoleStore; api: Api }) {
   const me = store.state.me;
@@ -382,66 +417,39 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
               onChange={(v) => edit({ typingPreview: v })}
             />
           </div>
-          <label class="set-row">
-            <div>
-              <strong>Chats per operator</strong>
-              <p class="muted">How many chats an operator handles at once (2–3 is a good number).</p>
-            </div>
-            <span class="unit-input">
-              <input
-                type="number"
-                min={1}
-                max={50}
-                required
-                disabled={!admin}
-                data-testid="set-max-chats"
-                value={draft.maxChats}
-                onInput={(e) => edit({ maxChats: (e.currentTarget as HTMLInputElement).value })}
-              />
-              <span>chats</span>
-            </span>
-          </label>
-          <label class="set-row">
-            <div>
-              <strong>Offer a message after</strong>
-              <p class="muted">A visitor waiting this long in the queue is offered to leave a message instead.</p>
-            </div>
-            <span class="unit-input">
-              <input
-                type="number"
-                min={10}
-                max={3600}
-                required
-                disabled={!admin}
-                data-testid="set-queue-wait"
-                value={draft.queueSec}
-                onInput={(e) => edit({ queueSec: (e.currentTarget as HTMLInputElement).value })}
-              />
-              <span>seconds</span>
-            </span>
-          </label>
-          <label class="set-row">
-            <div>
-              <strong>Away when idle after</strong>
-              <p class="muted">
-                An online operator whose console sees no keyboard or mouse this long is set Away (Online again when they
-                are back), so visitors are offered to leave a message. 0: never.
-              </p>
-            </div>
-            <span class="unit-input">
-              <input
-                type="number"
-                min={0}
-                max={240}
-                required
-                disabled={!admin}
-                data-testid="set-auto-away"
-                value={draft.autoAwayMin}
-                onInput={(e) => edit({ autoAwayMin: (e.currentTarget as HTMLInputElement).value })}
-              />
-              <span>minutes</span>
-            </span>
-          </label>
+          <NumberRow
+            title="Chats per operator"
+            help="How many chats an operator handles at once (2–3 is a good number)."
+            min={1}
+            max={50}
+            unit="chats"
+            testid="set-max-chats"
+            disabled={!admin}
+            value={draft.maxChats}
+            onInput={(v) => edit({ maxChats: v })}
+          />
+          <NumberRow
+            title="Offer a message after"
+            help="A visitor waiting this long in the queue is offered to leave a message instead."
+            min={10}
+            max={3600}
+            unit="seconds"
+            testid="set-queue-wait"
+            disabled={!admin}
+            value={draft.queueSec}
+            onInput={(v) => edit({ queueSec: v })}
+          />
+          <NumberRow
+            title="Away when idle after"
+            help="An online operator whose console sees no keyboard or mouse this long is set Away (Online again when they are back), so visitors are offered to leave a message. 0: never."
+            min={0}
+            max={240}
+            unit="minutes"
+            testid="set-auto-away"
+            disabled={!admin}
+            value={draft.autoAwayMin}
+            onInput={(v) => edit({ autoAwayMin: v })}
+          />
           <label class="set-row set-row-wide">
             <div>
               <strong>Greeting when a chat is accepted</strong>
@@ -494,44 +502,28 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
             />
           </div>
           <h4 class="set-sub">Visitor monitoring</h4>
-          <label class="set-row">
-            <div>
-              <strong>Departed after</strong>
-              <p class="muted">A visitor with no open page for this long is shown as departed.</p>
-            </div>
-            <span class="unit-input">
-              <input
-                type="number"
-                min={5}
-                max={600}
-                required
-                disabled={!admin}
-                data-testid="set-grace"
-                value={draft.graceSec}
-                onInput={(e) => edit({ graceSec: (e.currentTarget as HTMLInputElement).value })}
-              />
-              <span>seconds</span>
-            </span>
-          </label>
-          <label class="set-row">
-            <div>
-              <strong>Keep departed visitors in the grid</strong>
-              <p class="muted">After this, they leave the live grid (their history stays).</p>
-            </div>
-            <span class="unit-input">
-              <input
-                type="number"
-                min={1}
-                max={1440}
-                required
-                disabled={!admin}
-                data-testid="set-visible"
-                value={draft.visibleMin}
-                onInput={(e) => edit({ visibleMin: (e.currentTarget as HTMLInputElement).value })}
-              />
-              <span>minutes</span>
-            </span>
-          </label>
+          <NumberRow
+            title="Departed after"
+            help="A visitor with no open page for this long is shown as departed."
+            min={5}
+            max={600}
+            unit="seconds"
+            testid="set-grace"
+            disabled={!admin}
+            value={draft.graceSec}
+            onInput={(v) => edit({ graceSec: v })}
+          />
+          <NumberRow
+            title="Keep departed visitors in the grid"
+            help="After this, they leave the live grid (their history stays)."
+            min={1}
+            max={1440}
+            unit="minutes"
+            testid="set-visible"
+            disabled={!admin}
+            value={draft.visibleMin}
+            onInput={(v) => edit({ visibleMin: v })}
+          />
           <div class="set-row">
             <div>
               <strong>Truncate IP addresses</strong>
@@ -545,25 +537,17 @@ export function Settings({ store, api }: { store: ConsoleStore; api: Api }) {
               onChange={(v) => edit({ truncateIp: v })}
             />
           </div>
-          <label class="set-row">
-            <div>
-              <strong>Keep page views and departed visitors</strong>
-              <p class="muted">Older records expire automatically.</p>
-            </div>
-            <span class="unit-input">
-              <input
-                type="number"
-                min={1}
-                max={3650}
-                required
-                disabled={!admin}
-                data-testid="set-retention"
-                value={draft.retentionDays}
-                onInput={(e) => edit({ retentionDays: (e.currentTarget as HTMLInputElement).value })}
-              />
-              <span>days</span>
-            </span>
-          </label>
+          <NumberRow
+            title="Keep page views and departed visitors"
+            help="Older records expire automatically."
+            min={1}
+            max={3650}
+            unit="days"
+            testid="set-retention"
+            disabled={!admin}
+            value={draft.retentionDays}
+            onInput={(v) => edit({ retentionDays: v })}
+          />
           {admin && (
             <div class="set-actions">
               {error && (

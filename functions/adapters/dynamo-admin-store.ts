@@ -3,7 +3,6 @@
  * (`SITE#<site>#DEPTS / <id>`), and the raw items of one visitor for export and deletion (a Query
  * per partition, never a Scan).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -16,9 +15,7 @@ import {
 import type { AdminStore, Department, RawItem } from '../core/admin-ports.js';
 import type { OperatorRecord } from '../core/types.js';
 import { GSI1, keys } from './dynamo-keys.js';
-
-const isConditionFailure = (err: unknown) =>
-  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+import { isConditionFailure } from './dynamo-kit.js';
 
 export const departmentKey = (siteId: string, id: string) => ({ pk: `SITE#${siteId}#DEPTS`, sk: id });
 

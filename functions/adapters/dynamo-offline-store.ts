@@ -5,7 +5,6 @@
  *   OFFDEDUP#<visitorId> / <guard key>       duplicate guard (TTL: the window)
  *   RATE#<scope> / RATE                      fixed-window counter (TTL: the window's end)
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -18,8 +17,7 @@ import { BadRequestError } from '../core/errors.js';
 import type { OfflineMessageRecord, OfflineStore } from '../core/offline-ports.js';
 import type { OfflineReply } from '../protocol/index.js';
 import { GSI1, pad } from './dynamo-keys.js';
-
-type Item = Record<string, unknown>;
+import { conditionalUpdater, epochS, type Item, isConditionFailure } from './dynamo-kit.js';
 
 export const offlineKeys = {
   message: (id: string) => ({ pk: `OFFMSG#${id}`, sk: 'META' }),
@@ -27,10 +25,6 @@ export const offlineKeys = {
   dedupe: (visitorId: string, key: string) => ({ pk: `OFFDEDUP#${visitorId}`, sk: key }),
   rate: (scope: string) => ({ pk: `RATE#${scope}`, sk: 'RATE' }),
 };
-
-const isConditionFailure = (err: unknown) =>
-  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
-const epochS = (ms: number) => Math.floor(ms / 1000);
 
 /** Past its retention (TTL deletes late): absent to every read. */
 const expired = (item: Item) => typeof item.ttl === 'number' && item.ttl * 1000 <= Date.now();
@@ -85,21 +79,7 @@ function decodeCursor(cursor: string, gsi1pk: string): Item {
 }
 
 export function createDynamoOfflineStore(db: DynamoDBDocumentClient, TableName: string): OfflineStore {
-  async function update(input: {
-    Key: { pk: string; sk: string };
-    UpdateExpression: string;
-    ConditionExpression?: string;
-    ExpressionAttributeNames?: Record<string, string>;
-    ExpressionAttributeValues?: Item;
-  }): Promise<Item | undefined> {
-    try {
-      const out = await db.send(new UpdateCommand({ TableName, ...input, ReturnValues: 'ALL_NEW' }));
-      return out.Attributes;
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
-    }
-  }
+  const update = conditionalUpdater(db, TableName);
   const get = async (key: { pk: string; sk: string }) =>
     (await db.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }))).Item;
 

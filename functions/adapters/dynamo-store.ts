@@ -3,7 +3,6 @@
  * local stand-in has none, and they cost double); no Scan. TTL deletes late, so every read
  * treats an item whose `ttl` has passed as absent.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -28,17 +27,11 @@ import type {
   WidgetSettings,
 } from '../protocol/index.js';
 import { GSI1, keys, pad } from './dynamo-keys.js';
-
-type Item = Record<string, unknown>;
+import { conditionalUpdater, epochS, type Item, isConditionFailure } from './dynamo-kit.js';
 
 const DAY_S = 24 * 60 * 60;
 /** Report counters are kept this long (they hold no personal data). */
 export const REPORT_RETENTION_DAYS = 400;
-
-const isConditionFailure = (err: unknown) =>
-  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
-
-const epochS = (ms: number) => Math.floor(ms / 1000);
 
 /**
  * The chat's operators as one string: conditions compare it (a scalar) to make sure nobody
@@ -141,30 +134,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
     return found;
   }
 
-  async function update(input: {
-    Key: { pk: string; sk: string };
-    UpdateExpression: string;
-    ConditionExpression?: string;
-    ExpressionAttributeNames?: Record<string, string>;
-    ExpressionAttributeValues?: Item;
-  }): Promise<Item | undefined> {
-    const { ExpressionAttributeNames: names, ...rest } = input;
-    try {
-      const out = await db.send(
-        new UpdateCommand({
-          TableName,
-          ...rest,
-          // DynamoDB refuses an empty map here.
-          ...(names && Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes;
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
-    }
-  }
+  const update = conditionalUpdater(db, TableName);
 
   const store: Store = {
     async addOperatorSocket(operatorId, element) {

@@ -64,20 +64,24 @@ describe('expiry on read', () => {
   });
 });
 
+/** A visitor's first page view, now: the profile the chat and invitation writes need. */
+const firstView = (visitorId: string) =>
+  store.trackPageView({
+    siteId: 'demo',
+    visitorId,
+    url: 'https://x.test/',
+    title: 'X',
+    at: now,
+    socket: `${now}|s-1`,
+    retentionDays: 90,
+    visitGapMs: 30 * 60_000,
+    visit: {},
+    guessNewVisit: true,
+  });
+
 describe('chat writes', () => {
   it('assigns consecutive seqs and refuses a duplicate clientMsgId', async () => {
-    await store.trackPageView({
-      siteId: 'demo',
-      visitorId: 'V1',
-      url: 'https://x.test/',
-      title: 'X',
-      at: now,
-      socket: `${now}|s-1`,
-      retentionDays: 90,
-      visitGapMs: 30 * 60_000,
-      visit: {},
-      guessNewVisit: true,
-    });
+    await firstView('V1');
     const created = await store.createChat({
       chatId: 'chat-1',
       siteId: 'demo',
@@ -126,18 +130,7 @@ describe('chat writes', () => {
   });
 
   it('lets exactly one of many concurrent claims win', async () => {
-    await store.trackPageView({
-      siteId: 'demo',
-      visitorId: 'V2',
-      url: 'https://x.test/',
-      title: 'X',
-      at: now,
-      socket: `${now}|s-1`,
-      retentionDays: 90,
-      visitGapMs: 30 * 60_000,
-      visit: {},
-      guessNewVisit: true,
-    });
+    await firstView('V2');
     await store.createChat({
       chatId: 'race',
       siteId: 'demo',
@@ -201,18 +194,7 @@ describe('the hourly automatic-invitation throttle', () => {
   });
 
   it('never lets an automatic invitation interrupt an open chat or a pending invitation', async () => {
-    await store.trackPageView({
-      siteId: 'demo',
-      visitorId: 'V11',
-      url: 'https://x.test/',
-      title: 'X',
-      at: now,
-      socket: `${now}|s-1`,
-      retentionDays: 90,
-      visitGapMs: 30 * 60_000,
-      visit: {},
-      guessNewVisit: true,
-    });
+    await firstView('V11');
     const invitation = (id: string, auto: boolean) => ({
       inviteId: id,
       operatorName: 'A',
@@ -230,18 +212,7 @@ describe('the hourly automatic-invitation throttle', () => {
   });
 
   it('lets an invitation nobody answered stop blocking automatic ones after the answer window', async () => {
-    await store.trackPageView({
-      siteId: 'demo',
-      visitorId: 'V12',
-      url: 'https://x.test/',
-      title: 'X',
-      at: now,
-      socket: `${now}|s-1`,
-      retentionDays: 90,
-      visitGapMs: 30 * 60_000,
-      visit: {},
-      guessNewVisit: true,
-    });
+    await firstView('V12');
     const unanswered = {
       inviteId: 'manual-old',
       operatorName: 'A',

@@ -165,42 +165,20 @@ export function EmbedGenerator({ api, siteId, widgetUrl }: { api: Api; siteId: s
             </select>
           </label>
           <div class="embed-row">
-            <label class="embed-field">
-              <span>Button colour</span>
-              <span class="embed-color">
-                <input
-                  type="color"
-                  aria-label="Button colour picker"
-                  value={HEX.test(a.color) ? a.color : '#2563eb'}
-                  onInput={(e) => edit({ color: (e.currentTarget as HTMLInputElement).value })}
-                />
-                <input
-                  type="text"
-                  data-testid="embed-color"
-                  maxLength={7}
-                  value={a.color}
-                  onInput={(e) => edit({ color: (e.currentTarget as HTMLInputElement).value.trim() })}
-                />
-              </span>
-            </label>
-            <label class="embed-field">
-              <span>Text colour</span>
-              <span class="embed-color">
-                <input
-                  type="color"
-                  aria-label="Text colour picker"
-                  value={HEX.test(a.textColor) ? a.textColor : '#ffffff'}
-                  onInput={(e) => edit({ textColor: (e.currentTarget as HTMLInputElement).value })}
-                />
-                <input
-                  type="text"
-                  data-testid="embed-text-color"
-                  maxLength={7}
-                  value={a.textColor}
-                  onInput={(e) => edit({ textColor: (e.currentTarget as HTMLInputElement).value.trim() })}
-                />
-              </span>
-            </label>
+            <ColorField
+              label="Button colour"
+              testid="embed-color"
+              value={a.color}
+              fallback="#2563eb"
+              onInput={(color) => edit({ color })}
+            />
+            <ColorField
+              label="Text colour"
+              testid="embed-text-color"
+              value={a.textColor}
+              fallback="#ffffff"
+              onInput={(textColor) => edit({ textColor })}
+            />
           </div>
           <label class="embed-field">
             <span>Button text</span>
@@ -332,5 +310,35 @@ export function EmbedGenerator({ api, siteId, widgetUrl }: { api: Api; siteId: s
         </div>
       </div>
     </div>
+  );
+}
+
+/** A colour as a picker and as the #rrggbb text beside it (the text may be mid-edit, so the picker falls back). */
+function ColorField(p: {
+  label: string;
+  testid: string;
+  value: string;
+  fallback: string;
+  onInput: (value: string) => void;
+}) {
+  return (
+    <label class="embed-field">
+      <span>{p.label}</span>
+      <span class="embed-color">
+        <input
+          type="color"
+          aria-label={`${p.label} picker`}
+          value={HEX.test(p.value) ? p.value : p.fallback}
+          onInput={(e) => p.onInput((e.currentTarget as HTMLInputElement).value)}
+        />
+        <input
+          type="text"
+          data-testid={p.testid}
+          maxLength={7}
+          value={p.value}
+          onInput={(e) => p.onInput((e.currentTarget as HTMLInputElement).value.trim())}
+        />
+      </span>
+    </label>
   );
 }

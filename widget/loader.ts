@@ -2,10 +2,13 @@
  * parley.js — the loader a site embeds:
  *   <script async src="https://HOST/widget/parley.js" data-site="SITE_ID"></script>
  *
- * Plain DOM, kept tiny. It owns the WebSocket (connect, page-view on every (re)connect and on
- * every single-page-app route change, reconnect with backoff), keeps the signed visitor token,
- * shows the launcher button in a shadow root, and loads chat.js (Preact) from its own directory
- * only when a chat opens or an invitation arrives (chat.js shows the invitation popup).
+ * Plain DOM, kept tiny. It owns the WebSocket (connect with the page view in its URL, `pv`, so
+ * the server records it and pushes the welcome by itself; a page-view frame on every reconnect, on
+ * every single-page-app route change, and when `pv` would make the URL too long; reconnect with
+ * backoff), keeps the signed visitor token, shows the launcher button in a shadow root (at once,
+ * from the previous page's snapshot, until the welcome arrives), and loads chat.js (Preact) from
+ * its own directory only when a chat opens or an invitation arrives (chat.js shows the invitation
+ * popup).
  *
  * Custom visitor information, shown to operators (at most 20 pairs, values up to 256 characters):
  * - any other data-* attribute of the script tag, key camelCased:
@@ -18,10 +21,11 @@
  *     </script>
  *   `set` merges into what is known (a later value overwrites an earlier one) and reaches operators at once.
  */
-import type { ServerEvent, VisitorWelcome } from '../functions/protocol/events.js';
+import type { ServerEvent, VisitorWelcome, WidgetSettings } from '../functions/protocol/events.js';
 import { LIMITS } from '../functions/protocol/limits.js';
 import { launcherButton } from './button.js';
 import { backoffDelay } from './core/backoff.js';
+import { type PageFields, pageFields, readSnapshot, withPageView } from './core/connect.js';
 import type { VisitorFrame } from './core/frames.js';
 import { customFromDataset, hookHistory, mergeCustom, routeWatcher } from './core/tracking.js';
 import type { ChatModule, ChatWindow, HostEvent, LoaderHost } from './host.js';
@@ -44,26 +48,22 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
   const base = src.href.replace(/[?#].*$/, '').replace(/[^/]*$/, '');
   const wsUrl = `${src.origin.replace(/^http/, 'ws')}/ws?role=visitor&site=${encodeURIComponent(site)}`;
   const tokenKey = `parley:vt:${site}`;
+  const snapKey = `parley:w:${site}`;
 
-  const store = {
-    get(): string {
-      try {
-        return localStorage.getItem(tokenKey) || '';
-      } catch {
-        return '';
-      }
-    },
-    set(v: string): void {
-      try {
-        if (v) localStorage.setItem(tokenKey, v);
-        else localStorage.removeItem(tokenKey);
-      } catch {
-        /* storage blocked: the visitor is new on every page */
-      }
-    },
+  /** Reads `key` (v undefined), or writes it ('' removes it); session or local storage. Blocked: ''. */
+  const storage = (session: boolean, key: string, v?: string): string => {
+    try {
+      const s = session ? sessionStorage : localStorage;
+      if (v === undefined) return s.getItem(key) || '';
+      if (v) s.setItem(key, v);
+      else s.removeItem(key);
+    } catch {
+      /* storage blocked: the visitor is new on every page, the button waits for the welcome */
+    }
+    return '';
   };
 
-  let token = store.get();
+  let token = storage(false, tokenKey);
   let ws: WebSocket | undefined;
   let attempt = 0;
   let failedOpens = 0;
@@ -75,7 +75,11 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
   let lang = pickLang(dataLang, d.documentElement.lang, navigator.language);
   let labels: ButtonLabels = BUTTON_LABELS[lang]!;
   let online = 0;
+  /** A welcome arrived on this page (the snapshot only shows the button). */
   let welcomed = false;
+  let shown = false;
+  /** The button was clicked before the welcome: open the window when it comes. */
+  let wantOpen = false;
   let autoOpened = false;
   let windowOpen = false;
   let blocked = false;
@@ -121,12 +125,31 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
   root.appendChild(wrap);
 
   let buttonText = '';
+  let cfg: Partial<WidgetSettings> | undefined;
   const renderButton = () => {
     const chatting = online > 0 && !blocked;
     label.textContent = chatting ? buttonText || labels.liveHelp : labels.offlineButton;
     wrap.classList.toggle('off', !chatting);
-    button.hidden = !welcomed || windowOpen;
+    button.hidden = !shown || windowOpen;
+    if (welcomed)
+      storage(true, snapKey, JSON.stringify({ widget: cfg, operatorsOnline: online, chatBlocked: blocked }));
   };
+  const setState = (settings: Partial<WidgetSettings> | undefined, ops: number, noChat: boolean) => {
+    cfg = settings || cfg;
+    if (cfg) {
+      lang = pickLang(cfg.lang, dataLang, d.documentElement.lang, navigator.language);
+      labels = BUTTON_LABELS[lang]!;
+      theme(host, wrap, cfg);
+      buttonText = cfg.buttonText || '';
+    }
+    online = ops;
+    blocked = noChat;
+    shown = true;
+    renderButton();
+  };
+  // The previous page's button, shown at once; the welcome then says what holds now.
+  const snap = readSnapshot(storage(true, snapKey));
+  if (snap) setState(snap.widget, snap.operatorsOnline, snap.chatBlocked);
 
   const attach = () => d.body.appendChild(host);
   if (d.body) attach();
@@ -154,25 +177,25 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
   };
 
   /**
-   * The first page-view on a socket carries the referrer and custom info; route changes are `spa`;
-   * a reconnect on the same page is `resume` (presence, not another view of the page).
+   * The page view (`pv` of the first socket, or the first page-view frame on a socket) carries the
+   * referrer and custom info; route changes carry neither. Counts as sent (sentUrl, custom).
    */
+  const view = (spa?: boolean): PageFields => {
+    const v = pageFields(
+      location.href,
+      d.title,
+      spa ? '' : d.referrer,
+      navigator.language,
+      screen,
+      spa ? undefined : custom,
+    );
+    sentUrl = v.url;
+    if (v.custom) customDirty = false;
+    return v;
+  };
+  /** Route changes are `spa`; a reconnect on the same page is `resume` (presence, not another view). */
   const pageView = (spa?: boolean, resume?: boolean) => {
-    const ref = d.referrer;
-    const withCustom = !spa && Object.keys(custom).length > 0;
-    sentUrl = location.href.slice(0, LIMITS.url);
-    send({
-      action: 'page-view',
-      spa: spa || undefined,
-      resume: resume || undefined,
-      url: sentUrl,
-      title: (d.title || '').slice(0, LIMITS.title),
-      referrer: ref && !spa ? ref.slice(0, LIMITS.url) : undefined,
-      lang: (navigator.language || '').slice(0, 35) || undefined,
-      screen: { w: screen.width | 0, h: screen.height | 0 },
-      custom: withCustom ? { ...custom } : undefined,
-    });
-    if (withCustom) customDirty = false;
+    send({ action: 'page-view', spa: spa || undefined, resume: resume || undefined, ...view(spa) });
   };
 
   const flushCustom = () => {
@@ -252,55 +275,52 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
       },
     );
   };
-  button.addEventListener('click', () => openChat());
+  button.addEventListener('click', () => {
+    if (welcomed) openChat();
+    else wantOpen = true;
+  });
 
   const onWelcome = (w: VisitorWelcome) => {
     attempt = 0;
     if (w.visitorToken && w.visitorToken !== token) {
       token = w.visitorToken;
-      store.set(token);
+      storage(false, tokenKey, token);
     }
-    const cfg = w.widget;
-    if (cfg) {
-      lang = pickLang(cfg.lang, dataLang, d.documentElement.lang, navigator.language);
-      labels = BUTTON_LABELS[lang]!;
-      theme(host, wrap, cfg);
-      buttonText = cfg.buttonText || '';
-    }
-    online = w.operatorsOnline;
-    blocked = w.chatBlocked === true;
     welcomed = true;
     live = true;
+    setState(w.widget, w.operatorsOnline, w.chatBlocked === true);
     flushCustom();
     // The route changed while the socket was opening: report where the visitor is now.
     if (location.href.slice(0, LIMITS.url) !== sentUrl) pageView(true);
-    renderButton();
     // Mid-chat navigation: reopen the window once per page (not on every reconnect, so a minimised
-    // window stays minimised).
-    if (w.chat && w.chat.status !== 'ended' && !autoOpened) {
+    // window stays minimised); or the button was clicked while the welcome was on its way.
+    if (wantOpen || (w.chat && w.chat.status !== 'ended' && !autoOpened)) {
       autoOpened = true;
+      wantOpen = false;
       openChat();
-    } else {
-      // An invitation left unanswered on the previous page (chat-controller keeps it) shows again.
-      try {
-        if (sessionStorage.getItem(`parley:invite:${site}`)) openChat(true);
-      } catch {
-        /* no storage */
-      }
     }
+    // An invitation left unanswered on the previous page (chat-controller keeps it) shows again.
+    else if (storage(true, `parley:invite:${site}`)) openChat(true);
   };
 
   let sockets = 0;
   const connect = () => {
     let opened = false;
-    const s = new WebSocket(token ? `${wsUrl}&vt=${encodeURIComponent(token)}` : wsUrl);
+    const url = token ? `${wsUrl}&vt=${encodeURIComponent(token)}` : wsUrl;
+    // The page load's first socket carries the page view (not after a refused try: `pv` may be why).
+    const pvUrl = sockets || failedOpens ? undefined : withPageView(url, view());
+    const s = new WebSocket(pvUrl || url);
     ws = s;
     s.onopen = () => {
       opened = true;
       failedOpens = 0;
       live = false;
       emit({ type: 'open' });
-      pageView(undefined, sockets++ > 0 && location.href.slice(0, LIMITS.url) === sentUrl);
+      if (pvUrl)
+        // The server pushes the welcome; should it never come, a new socket asks with a frame.
+        setTimeout(() => ws === s && !live && s.close(), 10_000);
+      else pageView(undefined, sockets > 0 && location.href.slice(0, LIMITS.url) === sentUrl);
+      sockets++;
     };
     s.onmessage = (m) => {
       let e: ServerEvent;
@@ -326,7 +346,7 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
       // A token the server keeps refusing at connect is dropped: the visitor starts afresh.
       if (!opened && ++failedOpens >= 3 && token) {
         token = '';
-        store.set(token);
+        storage(false, tokenKey, token);
       }
       setTimeout(connect, backoffDelay(attempt++));
     };

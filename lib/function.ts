@@ -8,7 +8,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ParleyData } from './data.js';
-import { cdkEsbuildArgs, functionMemoryMb, LAMBDA_BUNDLE } from './lambda-bundling.js';
+import {
+  cdkEsbuildArgs,
+  functionMemoryMb,
+  LAMBDA_BUNDLE,
+  LAMBDA_LOGGING,
+  SYSTEM_LOG_LEVEL_CONTEXT,
+} from './lambda-bundling.js';
 import { acknowledge } from './nag.js';
 
 /** Repository root (the folder holding package.json), resolved from this file. */
@@ -81,6 +87,11 @@ export class ParleyFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
+      // JSON logs, platform lines at WARN (no START/REPORT per invocation), Parley's own lines at
+      // INFO: lib/lambda-bundling.ts (LAMBDA_LOGGING) says what each level keeps and drops.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: systemLogLevel(this),
+      applicationLogLevelV2: lambda.ApplicationLogLevel[LAMBDA_LOGGING.applicationLogLevel],
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
@@ -117,6 +128,17 @@ export class ParleyFunction extends Construct {
     this.fn.addEnvironment(key, value);
     return this;
   }
+}
+
+/**
+ * The system (platform) log level: LAMBDA_LOGGING's WARN, unless the context key
+ * `parley:lambdaSystemLogLevel` asks for INFO or DEBUG (e.g. to read REPORT lines while sizing memory).
+ */
+function systemLogLevel(scope: Construct): lambda.SystemLogLevel {
+  const wanted = String(scope.node.tryGetContext(SYSTEM_LOG_LEVEL_CONTEXT) ?? LAMBDA_LOGGING.systemLogLevel);
+  const level = (Object.values(lambda.SystemLogLevel) as string[]).find((l) => l === wanted.toUpperCase());
+  if (!level) throw new Error(`${SYSTEM_LOG_LEVEL_CONTEXT} must be DEBUG, INFO or WARN, not ${wanted}`);
+  return level as lambda.SystemLogLevel;
 }
 
 /** The DynamoDB actions of each access level. Never Scan, never transactions (DESIGN §5). */

@@ -45,6 +45,52 @@ export const WS_FORWARDED_HEADERS: readonly string[] = [
   'CloudFront-Viewer-Longitude',
 ];
 
+/** The loader every page of the team's site embeds: a fixed URL, `/widget/parley.js`. */
+export const WIDGET_LOADER_FILE = 'parley.js';
+
+/**
+ * Cache-Control of what the distribution serves from the bucket (browsers honour it, and so does
+ * CloudFront: CachingOptimized takes the origin's max-age between its minimum of 1 s and maximum of
+ * a year). Every deployment invalidates the changed paths at the edge, so a deploy reaches
+ * CloudFront at once; these values decide how long a browser keeps an older copy.
+ *
+ * - `loader` (parley.js): its URL is fixed in every embedding page, so it cannot carry a version.
+ *   One hour covers a visit (the benchmark's visitor loads 10 pages: one fetch, not 10), and after a
+ *   deploy every browser has the new loader within the hour. stale-while-revalidate lets a browser
+ *   whose copy is older than that (a return visit the next day) run it once while it fetches the new
+ *   one in the background: the page pays no round trip, and the next page runs the new loader.
+ *   Browsers without stale-while-revalidate (Safari) simply fetch again after the hour.
+ * - `hashed` (esbuild chunks named `<name>-<hash>.js`, today the lazily loaded link finder): a new
+ *   build gives a new name, so a cached copy can never be stale: a year, immutable.
+ * - `short`: chat.js (a fixed name the loader imports, not content-hashed: `bin/build.ts` writes
+ *   `entryNames: '[name]'`) and the console: five minutes, as before. Because chat.js is not
+ *   versioned, a loader cached from before a deploy can import the new chat.js for up to the
+ *   loader's hour: the loader/chat.js interface (widget/host.ts) must stay compatible across one
+ *   deploy, or chat.js must become content-hashed (then it too can be immutable).
+ */
+export const WIDGET_CACHE_CONTROL = {
+  loader: 'public, max-age=3600, stale-while-revalidate=86400',
+  hashed: 'public, max-age=31536000, immutable',
+  short: 'public, max-age=300',
+} as const;
+
+/** esbuild's `[hash]`: 8 characters of base32 (A-Z, 2-7) before the extension. */
+const HASHED_FILE = /-[A-Z2-7]{8}\.[a-z]+$/;
+
+/** Sorts the built widget's file names by cache policy (the loader, content-hashed chunks, the rest). */
+export function classifyWidgetFiles(names: readonly string[]): {
+  loader: string[];
+  hashed: string[];
+  other: string[];
+} {
+  const files = names.filter((n) => !n.endsWith('.map')).sort();
+  return {
+    loader: files.filter((n) => n === WIDGET_LOADER_FILE),
+    hashed: files.filter((n) => n !== WIDGET_LOADER_FILE && HASHED_FILE.test(n)),
+    other: files.filter((n) => n !== WIDGET_LOADER_FILE && !HASHED_FILE.test(n)),
+  };
+}
+
 /** CloudFront's default quota of headers in one origin request policy. */
 export const DEFAULT_ORIGIN_REQUEST_HEADER_QUOTA = 10;
 
@@ -287,18 +333,50 @@ export class ParleyHosting extends Construct {
 
     // Built assets, deployed only when `npm run build` has produced them (synth works without).
     // prune: false keeps previous chunk files, which cached loaders and open consoles still reference.
-    const shortCache = [s3deploy.CacheControl.setPublic(), s3deploy.CacheControl.maxAge(Duration.minutes(5))];
+    const shortCache = [s3deploy.CacheControl.fromString(WIDGET_CACHE_CONTROL.short)];
     const widgetDir = path.join(distDir, 'widget');
     if (fs.existsSync(widgetDir)) {
-      new s3deploy.BucketDeployment(this, 'DeployWidget', {
-        sources: [s3deploy.Source.asset(widgetDir)],
+      // Three copies of the same asset, one per cache policy (WIDGET_CACHE_CONTROL), each syncing
+      // only its files. Order: hashed chunks first (nothing serves them until chat.js names them),
+      // then chat.js and the rest (invalidating /widget/* at the edge), the loader last, so a new
+      // loader never reaches a browser before what it loads.
+      const files = classifyWidgetFiles(fs.readdirSync(widgetDir));
+      const widgetSource = s3deploy.Source.asset(widgetDir);
+      const hashed =
+        files.hashed.length > 0
+          ? new s3deploy.BucketDeployment(this, 'DeployWidgetHashed', {
+              sources: [widgetSource],
+              destinationBucket: this.bucket,
+              destinationKeyPrefix: 'widget/',
+              exclude: ['*'],
+              include: files.hashed,
+              prune: false,
+              cacheControl: [s3deploy.CacheControl.fromString(WIDGET_CACHE_CONTROL.hashed)],
+            })
+          : undefined;
+      const rest = new s3deploy.BucketDeployment(this, 'DeployWidget', {
+        sources: [widgetSource],
         destinationBucket: this.bucket,
         destinationKeyPrefix: 'widget/',
+        exclude: [WIDGET_LOADER_FILE, ...files.hashed],
         prune: false,
         cacheControl: shortCache,
         distribution: this.distribution,
         distributionPaths: ['/widget/*'],
       });
+      if (hashed) rest.node.addDependency(hashed);
+      const loader = new s3deploy.BucketDeployment(this, 'DeployWidgetLoader', {
+        sources: [widgetSource],
+        destinationBucket: this.bucket,
+        destinationKeyPrefix: 'widget/',
+        exclude: ['*'],
+        include: [WIDGET_LOADER_FILE],
+        prune: false,
+        cacheControl: [s3deploy.CacheControl.fromString(WIDGET_CACHE_CONTROL.loader)],
+        distribution: this.distribution,
+        distributionPaths: [`/widget/${WIDGET_LOADER_FILE}`],
+      });
+      loader.node.addDependency(rest);
     }
     const consoleDir = path.join(distDir, 'console');
     const consoleConfig = {

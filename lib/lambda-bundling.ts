@@ -121,6 +121,39 @@ export function functionMemoryMb(entry: string): number {
   return interactive.has(entry) ? INTERACTIVE_MEMORY_MB : BACKGROUND_MEMORY_MB;
 }
 
+/**
+ * CloudWatch Logs settings of every function (lib/function.ts hands them to CDK; the benchmark
+ * prices the log bytes they let through, test/bench/prices.ts). Plain strings, the values of CDK's
+ * `LoggingFormat`, `SystemLogLevel` and `ApplicationLogLevel`.
+ *
+ * - JSON format: required for any log-level filtering, and Parley's own lines are JSON already
+ *   (functions/adapters/log.ts writes them straight to stdout/stderr with a `level` key, which is
+ *   what Lambda filters application logs of non-console loggers on).
+ * - System (platform) level WARN: AWS's "Log-level filtering" page (Lambda developer guide) says
+ *   that at the default system level, INFO, Lambda sends the "start" and "report" messages of every
+ *   invocation (JSON: `platform.start`, `platform.report`), that a level sends its own events and
+ *   the less detailed ones, and that WARN is the least detailed of DEBUG, INFO, WARN. So WARN drops
+ *   the per-invocation start and report lines (and the init lines of cold starts); what it keeps
+ *   are the platform events AWS files under WARN, which a successful invocation does not produce.
+ *   (That page's per-event table was not readable from here: check it before relying on one event.)
+ *   Lost: each invocation's report (billed duration, max memory used, init duration, and its
+ *   status, where a timeout or running out of memory shows). Lambda's metrics (Duration, Errors,
+ *   Throttles, ConcurrentExecutions) still count those, a handler's own failures stay (ERROR
+ *   lines), and `cdk deploy -c parley:lambdaSystemLogLevel=INFO` brings the lines back while
+ *   measuring memory.
+ * - Application level INFO: keeps Parley's error and warn lines and its one `done` line per
+ *   invocation (outcome, duration and the invocation's EMF metrics: dropping INFO would drop the
+ *   metrics too, since Lambda filters before CloudWatch extracts them).
+ */
+export const LAMBDA_LOGGING = {
+  format: 'JSON',
+  systemLogLevel: 'WARN',
+  applicationLogLevel: 'INFO',
+} as const;
+
+/** CDK context key that overrides `LAMBDA_LOGGING.systemLogLevel` (DEBUG, INFO or WARN). */
+export const SYSTEM_LOG_LEVEL_CONTEXT = 'parley:lambdaSystemLogLevel';
+
 /** Every handler entry a Lambda function is built from, read from routes.ts (the CDK app's list). */
 export function lambdaEntries(): string[] {
   return [

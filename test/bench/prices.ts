@@ -111,10 +111,69 @@ export const ASSUMPTIONS = {
   pageDwellMinutes: 1,
   /** A chat lasts this long (the visitor's socket while chatting; operators are online anyway). */
   chatMinutes: 10,
-  /** Every invocation writes about this much to CloudWatch Logs (platform lines + one JSON line). */
-  logBytesPerInvocation: 600,
-  /** A page load fetches the loader from CloudFront (revalidated; not always a cache hit in the browser). */
-  loaderFetchesPerPageView: 1,
+  /**
+   * A visit (the pages one visitor loads in a row: each benchmark browser is one visit) lasts at
+   * most this long, the usual analytics session timeout. The browser keeps the loader for an hour
+   * (lib/hosting.ts, WIDGET_CACHE_CONTROL), longer than a visit, so a visit fetches it once from
+   * CloudFront: 1 / pages-per-visit loader requests and transfers per page view. The WebSocket
+   * upgrade still passes CloudFront once per page view (it carries the viewer geo headers).
+   */
+  visitMinutes: 30,
+  /** Loader fetches from CloudFront per visit (the first page; the rest hit the browser cache). */
+  loaderFetchesPerVisit: 1,
+  /**
+   * CloudWatch Logs counts 26 bytes per log event on top of its message (PutLogEvents' batch
+   * size rule); priced as ingested bytes too, so the log line is an upper bound.
+   */
+  logEventOverheadBytes: 26,
   /** DynamoDB reads are strongly consistent items under 4 KB (1 RRU); queries read under 4 KB (1 RRU). */
   readUnitsPerRead: 1,
 };
+
+/**
+ * The platform lines Lambda writes per invocation in the JSON log format, by the lowest system log
+ * level that sends them (lib/lambda-bundling.ts, LAMBDA_LOGGING, has AWS's rule): the Telemetry API
+ * shapes of `platform.start` and `platform.report` with typical values (a UUID request id, a warm
+ * invocation; a cold start adds `initDurationMs` to the report and a `platform.initStart` line).
+ * At WARN, Parley's level, none of them is sent on a successful invocation.
+ */
+export const PLATFORM_LINES_JSON = {
+  INFO: [
+    {
+      time: '2026-11-22T15:11:00.000Z',
+      type: 'platform.start',
+      record: { requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa', version: '$LATEST' },
+    },
+    {
+      time: '2026-11-22T15:11:00.020Z',
+      type: 'platform.report',
+      record: {
+        requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa',
+        metrics: { durationMs: 12.34, billedDurationMs: 13, memorySizeMB: 512, maxMemoryUsedMB: 92 },
+        status: 'success',
+      },
+    },
+  ],
+  WARN: [],
+} as const;
+
+/**
+ * The same per invocation in the text format at INFO (START, END, REPORT), what every function
+ * wrote before it was set to JSON / WARN; for the before/after comparison only.
+ */
+export const PLATFORM_LINES_TEXT_INFO = [
+  'START RequestId: 6d68ca91-49c9-448d-89b8-7ca3e6dc66aa Version: $LATEST',
+  'END RequestId: 6d68ca91-49c9-448d-89b8-7ca3e6dc66aa',
+  'REPORT RequestId: 6d68ca91-49c9-448d-89b8-7ca3e6dc66aa\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 512 MB\tMax Memory Used: 92 MB\t',
+] as const;
+
+/** Ingested bytes of one log event: its UTF-8 message plus CloudWatch's per-event overhead. */
+export function logEventBytes(message: string): number {
+  return Buffer.byteLength(message, 'utf8') + ASSUMPTIONS.logEventOverheadBytes;
+}
+
+/** Platform log bytes per invocation at a system log level (DEBUG counted as INFO: a lower bound). */
+export function platformLogBytesPerInvocation(systemLogLevel: 'DEBUG' | 'INFO' | 'WARN'): number {
+  const lines = PLATFORM_LINES_JSON[systemLogLevel === 'WARN' ? 'WARN' : 'INFO'];
+  return lines.reduce((n, line) => n + logEventBytes(JSON.stringify(line)), 0);
+}

@@ -20,6 +20,7 @@ import { managementClient } from '../../functions/adapters/connection-notifier.j
 import { documentClient } from '../../functions/adapters/dynamo-client.js';
 import { createDynamoStore } from '../../functions/adapters/dynamo-store.js';
 import { eventBridgeClient } from '../../functions/adapters/event-bus.js';
+import { onLogLine } from '../../functions/adapters/log.js';
 import { sesClient } from '../../functions/adapters/mailer.js';
 import { RequestCounter } from '../../functions/adapters/request-counter.js';
 import { schedulerClient } from '../../functions/adapters/scheduler.js';
@@ -28,12 +29,21 @@ import {
   functionMemoryMb,
   HANDLER_BUNDLE_MAX_BYTES,
   HANDLER_INIT_MAX_MS,
+  LAMBDA_LOGGING,
   lambdaEntries,
 } from '../../lib/lambda-bundling.js';
 import { currentInvocation } from '../../local/lambda-runner.js';
 import { ROOT, startLocalStack } from '../../local/stack.js';
 import { api, operatorSession, visitorPage, type WsClient } from '../support/clients.js';
-import { ASSUMPTIONS, cost, PRICES, type PriceKey } from './prices.js';
+import {
+  ASSUMPTIONS,
+  cost,
+  logEventBytes,
+  PLATFORM_LINES_TEXT_INFO,
+  PRICES,
+  type PriceKey,
+  platformLogBytesPerInvocation,
+} from './prices.js';
 
 // The per-connection rate limit (ws-kit.ts, read at cold start) would refuse the saturation
 // phase's back-to-back frames: lifted here so that phase measures the system, not the limiter. The
@@ -94,6 +104,41 @@ class Invocations {
   }
 }
 
+/**
+ * CloudWatch Logs bytes of the invocations, measured: every JSON line Parley's logger writes
+ * (functions/adapters/log.ts: the `done` summary with its EMF metrics, warnings, errors) inside an
+ * invocation, at the application log level the functions ship with (LAMBDA_LOGGING), counted as
+ * ingested bytes (logEventBytes). The platform lines the system log level lets through are added
+ * per invocation when priced (none at WARN).
+ */
+class LogBytes {
+  readonly byEntry = new Map<string, { lines: number; bytes: number }>();
+  private static readonly KEPT: Record<string, readonly string[]> = {
+    DEBUG: ['debug', 'info', 'warn', 'error'],
+    INFO: ['info', 'warn', 'error'],
+    WARN: ['warn', 'error'],
+  };
+  constructor(attributeTo: () => string | undefined) {
+    const kept = LogBytes.KEPT[LAMBDA_LOGGING.applicationLogLevel] ?? [];
+    onLogLine((line) => {
+      const entry = attributeTo();
+      if (!entry || !kept.includes(String(line.level))) return;
+      const rec = this.byEntry.get(entry) ?? { lines: 0, bytes: 0 };
+      this.byEntry.set(entry, rec);
+      rec.lines += 1;
+      rec.bytes += logEventBytes(JSON.stringify(line));
+    });
+  }
+  bytes(): number {
+    let n = 0;
+    for (const r of this.byEntry.values()) n += r.bytes;
+    return n;
+  }
+  reset(): void {
+    this.byEntry.clear();
+  }
+}
+
 /** All the counters of one run; `reset` starts a new measured phase. */
 interface Counters {
   ddb: RequestCounter;
@@ -102,11 +147,13 @@ interface Counters {
   events: RequestCounter;
   ses: RequestCounter;
   invocations: Invocations;
+  logs: LogBytes;
   proxy: Map<string, number>;
 }
 function resetAll(c: Counters): void {
   for (const r of [c.ddb, c.posts, c.scheduler, c.events, c.ses]) r.reset();
   c.invocations.reset();
+  c.logs.reset();
   c.proxy.clear();
 }
 const isWrite = (name: string) => /^(Put|Update|Delete|BatchWrite)/.test(name);
@@ -132,10 +179,34 @@ function priced(
     eventBusEvent: cost('eventBusEvent', per(c.events.total())),
     cloudFrontRequest: cost('cloudFrontRequest', extra.cloudFrontRequests),
     cloudFrontGb: cost('cloudFrontGb', extra.cloudFrontBytes / 1e9),
-    logsIngestGb: cost('logsIngestGb', (per(c.invocations.total()) * ASSUMPTIONS.logBytesPerInvocation) / 1e9),
+    logsIngestGb: cost('logsIngestGb', per(logBytes(c)) / 1e9),
   };
   const total = Object.values(lines).reduce((a, b) => a + (b ?? 0), 0);
   return { total, lines };
+}
+
+/** Ingested log bytes of a phase: Parley's lines as measured, plus the platform lines still sent. */
+function logBytes(c: Counters): number {
+  return c.logs.bytes() + c.invocations.total() * platformLogBytesPerInvocation(LAMBDA_LOGGING.systemLogLevel);
+}
+
+/** Log bytes per invocation, now and as before (text format, system level INFO: START, END, REPORT). */
+function logFigures(c: Counters) {
+  const invocations = Math.max(1, c.invocations.total());
+  const textInfoPlatform = PLATFORM_LINES_TEXT_INFO.reduce((n, l) => n + logEventBytes(l), 0);
+  return {
+    logBytesPerInvocation: round(logBytes(c) / invocations, 1),
+    appLogBytesPerInvocation: round(c.logs.bytes() / invocations, 1),
+    appLogLinesPerInvocation: round([...c.logs.byEntry.values()].reduce((n, r) => n + r.lines, 0) / invocations, 2),
+    platformLogBytesPerInvocation: platformLogBytesPerInvocation(LAMBDA_LOGGING.systemLogLevel),
+    logBytesPerInvocationAsTextInfo: round(c.logs.bytes() / invocations + textInfoPlatform, 1),
+    logBytesByFunction: Object.fromEntries(
+      [...c.logs.byEntry].map(([k, r]) => [
+        k,
+        round(r.bytes / Math.max(1, c.invocations.byEntry.get(k)?.count ?? 1), 1),
+      ]),
+    ),
+  };
 }
 
 function counted(c: Counters, units: number) {
@@ -151,6 +222,7 @@ function counted(c: Counters, units: number) {
     lambdaInvocations: round(c.invocations.total() / units),
     lambdaByFunction: c.invocations.snapshot(),
     gbSeconds: round(c.invocations.gbSeconds() / units, 5),
+    ...logFigures(c),
     schedules: round(c.scheduler.total() / units),
     events: round(c.events.total() / units),
     emails: round(c.ses.total() / units),
@@ -168,6 +240,7 @@ async function main() {
     events: new RequestCounter(byFunction).attach(eventBridgeClient()),
     ses: new RequestCounter(byFunction).attach(sesClient()),
     invocations,
+    logs: new LogBytes(() => currentInvocation.getStore()),
     proxy: stack.stream.requests,
   };
 
@@ -253,7 +326,7 @@ async function main() {
         { target: label, met: ok(figures[k as keyof typeof figures]) },
       ]),
     ),
-    assumptions: ASSUMPTIONS,
+    assumptions: { ...ASSUMPTIONS, lambdaLogging: LAMBDA_LOGGING },
     levels,
     pageViews,
     chatScenario,
@@ -276,6 +349,16 @@ async function main() {
   console.log('cost per 1M page views by line (USD):');
   for (const [k, v] of Object.entries(pageViewScenario.costPerPageView.lines))
     console.log(`  ${k.padEnd(22)} ${(v * 1e6).toFixed(3)}`);
+  for (const [name, scenario] of [
+    ['chat', chatScenario.counted],
+    ['page view', pageViewScenario.counted],
+  ] as const) {
+    console.log(
+      `log bytes per invocation, ${name}: ${scenario.logBytesPerInvocation} ` +
+        `(JSON, system ${LAMBDA_LOGGING.systemLogLevel}, application ${LAMBDA_LOGGING.applicationLogLevel}; ` +
+        `as text at INFO: ${scenario.logBytesPerInvocationAsTextInfo})`,
+    );
+  }
   console.log('\nwritten to test/bench/results.json');
 }
 
@@ -402,9 +485,10 @@ async function pageViewBench(stack: Stack, c: Counters, consoles: WsClient[], br
   const costPerPageView = priced(c, total, {
     inboundFrames: total,
     connectionMinutes: ASSUMPTIONS.pageDwellMinutes,
-    // The loader from CloudFront, and the WebSocket upgrade through it.
-    cloudFrontRequests: ASSUMPTIONS.loaderFetchesPerPageView + 1,
-    cloudFrontBytes: ASSUMPTIONS.loaderFetchesPerPageView * browserSizes().widgetLoaderGzipBytes,
+    // The loader once per visit (each browser's PAGES pages; cached between them), and the
+    // WebSocket upgrade through CloudFront on every page.
+    cloudFrontRequests: ASSUMPTIONS.loaderFetchesPerVisit / PAGES + 1,
+    cloudFrontBytes: (ASSUMPTIONS.loaderFetchesPerVisit / PAGES) * browserSizes().widgetLoaderGzipBytes,
   });
   // No page view lost: every one is in the visitor's history (read after counting).
   const store = createDynamoStore(documentClient(), stack.tableName, { now: () => Date.now() });

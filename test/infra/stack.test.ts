@@ -279,6 +279,22 @@ describe('the functions', () => {
     }
   });
 
+  it('all log JSON with the platform lines at WARN (no START/REPORT per invocation) and their own at INFO', () => {
+    const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.Runtime?.startsWith('nodejs'));
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties.LoggingConfig, id).toEqual({
+        LogFormat: 'JSON',
+        SystemLogLevel: 'WARN',
+        ApplicationLogLevel: 'INFO',
+        LogGroup: { Ref: expect.any(String) },
+      });
+    }
+    // Every Parley function, by construct (the BucketDeployment provider is aws-cdk-lib's own).
+    for (const f of allFunctions())
+      expect(resources[logicalIdOf(f.fn)]!.Properties.LoggingConfig.LogFormat).toBe('JSON');
+  });
+
   it('give what a person waits on 512 MB and background work 256 MB (docs/performance.md, Memory)', () => {
     const memory = (f: { fn: { node: { defaultChild?: unknown } } }) =>
       resources[logicalIdOf(f.fn)]!.Properties.MemorySize;

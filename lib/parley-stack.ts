@@ -10,7 +10,7 @@ import { ParleyHttpApi } from './http-api.js';
 import { ParleyMail } from './mail.js';
 import { acknowledge } from './nag.js';
 import { ParleyObservability } from './observability.js';
-import { RealtimeApi } from './realtime-api.js';
+import { grantVisitorTokenSecret, RealtimeApi } from './realtime-api.js';
 import { ScheduleTargets } from './schedule-targets.js';
 import { ParleyScheduling } from './scheduling.js';
 import { VisitorStream } from './visitor-stream.js';
@@ -81,6 +81,8 @@ export class ParleyStack extends Stack {
       realtime: this.realtime,
       handlersDir: props.handlersDir,
     });
+    // The stream welcomes the sockets whose page view came with the connect: with a visitor token.
+    grantVisitorTokenSecret(this.visitorStream.handler, this.visitorTokenSecret);
 
     this.httpApi = new ParleyHttpApi(this, 'HttpApi', {
       data: this.data,
@@ -121,8 +123,10 @@ export class ParleyStack extends Stack {
     // - the stream starts an operator's grace period (their last console closed: `$disconnect`
     //   removed it, with no Lambda) as a one-time schedule of operator-presence;
     this.scheduling.grantScheduling(this.visitorStream.handler);
-    // - `page-view` schedules a qualifying visitor's automatic invitation (auto-invite).
+    // - `page-view`, and the `$connect` authorizer for the page view a connect carries, schedule a
+    //   qualifying visitor's automatic invitation (auto-invite).
     this.scheduling.grantScheduling(this.wsRoute('page-view'));
+    this.scheduling.grantScheduling(this.realtime.authorizerFunction);
     // - the mail function sends transcripts, offline messages and replies from the Parley sender.
     this.mail.grantSend(this.eventHandlers.functionOf('mail'));
 

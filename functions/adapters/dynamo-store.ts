@@ -204,6 +204,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       if (input.enrichment?.ip) changes.ip = input.enrichment.ip;
       if (input.enrichment?.geo) changes.geo = input.enrichment.geo;
       if (input.enrichment?.client) changes.client = input.enrichment.client;
+      if (input.pushWelcome) changes.welcomeSocket = input.socket;
       const gapStart = input.at - input.visitGapMs;
 
       // One write records the view and the socket. Whether it begins a visit (a new visitor, or no

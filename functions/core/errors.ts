@@ -74,3 +74,11 @@ export function describeError(err: unknown): { code: ErrorCode; message: string;
   if (err instanceof ParleyError) return { code: err.code, message: err.message, status: HTTP_STATUS[err.code] };
   return { code: 'internal', message: 'Something went wrong on our side', status: 500 };
 }
+
+/** A schema's first few issues as one line: `field.path: message; ...`. */
+export function summarizeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}

@@ -11,8 +11,10 @@ import { type ClosedSockets, socketsClosed } from './connections.js';
 import { consoleFollows, deliver } from './delivery.js';
 import type { Deps, PageViewItem, ReportDelta } from './ports.js';
 import { siteSettings } from './settings.js';
+import { parseSocketElement } from './sockets.js';
 import type { ChatRecord, Socket, VisitorRecord } from './types.js';
 import { visitorRow } from './views.js';
+import { welcomeFromStream } from './visitors.js';
 
 export interface ChangeRecord {
   eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
@@ -62,6 +64,17 @@ function pageDeltas(pv: { url: string; at: number; entry?: boolean; prevUrl?: st
     deltas.push({ day: utcDay(pv.prevAt ?? pv.at), key: `PAGE#${prev}`, url: prev, field: 'exits', delta: -1 });
   }
   return deltas;
+}
+
+/** The socket a change of a visitor profile owes a welcome (`welcomeSocket` changed), if any. */
+export function welcomeOwedBy(
+  change: ChangeRecord,
+): { visitorId: string; connectionId: string; connectedAt: number } | undefined {
+  if (change.sk !== 'PROFILE' || !change.pk.startsWith('VIS#') || !change.newImage) return undefined;
+  const owed = change.newImage.welcomeSocket;
+  if (typeof owed !== 'string' || owed === change.oldImage?.welcomeSocket) return undefined;
+  const socket = parseSocketElement(owed);
+  return socket ? { visitorId: String(change.newImage.visitorId), ...socket } : undefined;
 }
 
 /**
@@ -182,6 +195,8 @@ export async function processChanges(
   const counters = new Map<string, ReportDelta[]>();
   const views: (Omit<PageViewItem, 'retentionDays'> & { prevAt?: number })[] = [];
   const closed: ClosedSockets[] = [];
+  /** Sockets owed a welcome (their page view came with the connect), by visitor. */
+  const welcomes = new Map<string, { visitorId: string; connectionId: string; connectedAt: number }>();
   for (const c of changes) {
     const counted = reportDeltas(c);
     if (counted) counters.set(counted.siteId, [...(counters.get(counted.siteId) ?? []), ...counted.deltas]);
@@ -189,6 +204,8 @@ export async function processChanges(
     if (pv) views.push(pv);
     const gone = closedSocketsOf(c);
     if (gone) closed.push(gone);
+    const owed = welcomeOwedBy(c);
+    if (owed) welcomes.set(owed.connectionId, owed);
     if (c.sk === 'PROFILE' && c.pk.startsWith('VIS#') && c.newImage) {
       visitors.set(String(c.newImage.visitorId), c.newImage as unknown as VisitorRecord);
     } else if (c.sk === 'META' && c.pk.startsWith('CHAT#') && c.newImage && rowRelevant(c)) {
@@ -203,7 +220,15 @@ export async function processChanges(
   for (const siteId of new Set(views.map((v) => v.siteId))) {
     retention.set(siteId, (await siteSettings(deps, siteId)).console.retentionDays);
   }
+  // Welcomes first: a visitor's widget waits for its own. Sent with the visitor as the batch
+  // leaves it, to sockets still open.
+  const welcomed = [...welcomes.values()].flatMap(({ visitorId, ...socket }) => {
+    const visitor = visitors.get(visitorId);
+    const open = visitor?.sockets?.some((s) => s.connectionId === socket.connectionId);
+    return visitor && open ? [welcomeFromStream(deps, visitor, socket)] : [];
+  });
   await Promise.all([
+    ...welcomed,
     views.length
       ? deps.store.putPageViews(views.map((v) => ({ ...v, retentionDays: retention.get(v.siteId) ?? 90 })))
       : undefined,

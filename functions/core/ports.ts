@@ -54,6 +54,11 @@ export interface PageViewInput {
   visit: Omit<VisitStart, 'at'>;
   /** Which write to try first (a wrong guess costs one refused conditional write). */
   guessNewVisit: boolean;
+  /**
+   * The view came with the connect request: the same write marks the socket as owed a `welcome`
+   * (`welcomeSocket`), which the table stream posts once the socket is open.
+   */
+  pushWelcome?: boolean;
 }
 
 export interface VisitStart {

@@ -88,6 +88,11 @@ export interface VisitorRecord {
   /** Last automatic invitation (the hourly throttle itself is its own item). */
   autoInvitedAt?: number;
   invitation?: InvitationRecord;
+  /**
+   * The socket (its `connIds` element) of the latest view that came with a connect request: it is
+   * owed a `welcome`, which the table stream posts when this changes (core/visitors.ts).
+   */
+  welcomeSocket?: string;
 }
 
 export interface OperatorRecord {

@@ -18,7 +18,7 @@ import { isAvailable } from './routing.js';
 import { searchFromReferrer } from './search-referrer.js';
 import { siteSettings } from './settings.js';
 import { socketElement } from './sockets.js';
-import type { Identity, OperatorRecord, SiteSettings, VisitorRecord } from './types.js';
+import type { Identity, OperatorRecord, SiteSettings, Socket, VisitorRecord } from './types.js';
 import { chatSummary, visitorRow } from './views.js';
 
 /** A visitor seen again after this long starts a new visit. */
@@ -103,15 +103,28 @@ export function forgetOperatorsOnline(siteId: string): void {
 const seenSockets = new Set<string>();
 const SEEN_MAX = 10_000;
 
-export async function recordPageView(deps: Deps, caller: Caller, frame: PageViewFrame): Promise<void> {
+/**
+ * A page view, from a `page-view` frame or (`atConnect`) from the connect request's `pv`
+ * parameter, recorded by the `$connect` authorizer before the socket opens: the view is one
+ * write either way, but at connect nobody can be answered yet, so the write marks the socket as
+ * owed a welcome and the table stream sends it (welcomeFromStream). That saves a full page load
+ * its second Lambda invocation and an inbound WebSocket message.
+ */
+export async function recordPageView(
+  deps: Deps,
+  caller: Caller,
+  frame: PageViewFrame,
+  options: { atConnect?: boolean } = {},
+): Promise<void> {
   const { identity } = caller;
   if (identity.role !== 'visitor') throw new ForbiddenError('only visitors send page views');
   const now = deps.clock.now();
   const socket = socketElement(caller.connectedAt ?? 0, caller.connectionId);
   const settings = await siteSettings(deps, identity.siteId);
   const retentionDays = settings.console.retentionDays;
+  const atConnect = options.atConnect === true;
   // A socket reopened on the same page (network blip, idle timeout): present again, no new view.
-  if (frame.resume && !seenSockets.has(socket)) {
+  if (frame.resume && !atConnect && !seenSockets.has(socket)) {
     remember(socket);
     const resumed = await deps.store.resumeSocket(identity.visitorId, socket, now);
     if (resumed) return welcomeVisitor(deps, caller, resumed, settings);
@@ -137,14 +150,35 @@ export async function recordPageView(deps: Deps, caller: Caller, frame: PageView
     visitGapMs: VISIT_GAP_MS,
     visit: { ...(external ? { referrer: external } : {}), ...(search ? { search } : {}) },
     // A visitor without a valid token is new: their first view begins a visit.
-    guessNewVisit: !identity.returning && !seenSockets.has(socket),
+    guessNewVisit: !identity.returning && (atConnect || !seenSockets.has(socket)),
+    ...(atConnect ? { pushWelcome: true } : {}),
   });
-  remember(socket);
+  if (!atConnect) remember(socket);
   // The page-view history item and the report counters follow from this write on the stream.
   const counted = tracked.after;
   await scheduleAutoInvitation(deps, counted, settings.autoInvitations).catch(() => 'none');
-  if (!tracked.first) return;
+  if (!tracked.first || atConnect) return;
   await welcomeVisitor(deps, caller, counted, settings);
+}
+
+/**
+ * The welcome a view recorded at connect is owed (the stream saw `welcomeSocket` change): the
+ * same answer a `page-view` frame gets, to that socket. A retried stream batch welcomes again,
+ * which the widget takes as a refresh.
+ */
+export async function welcomeFromStream(deps: Deps, visitor: VisitorRecord, socket: Socket): Promise<void> {
+  const settings = await siteSettings(deps, visitor.siteId);
+  const caller: Caller = {
+    identity: {
+      role: 'visitor',
+      siteId: visitor.siteId,
+      visitorId: visitor.visitorId,
+      returning: visitor.visits > 1 || visitor.pageViews > 1,
+    },
+    connectionId: socket.connectionId,
+    ...(socket.connectedAt ? { connectedAt: socket.connectedAt } : {}),
+  };
+  await welcomeVisitor(deps, caller, visitor, settings);
 }
 
 function remember(socket: string): void {

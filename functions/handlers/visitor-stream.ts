@@ -1,7 +1,8 @@
 /**
  * The table's stream, in batches (Lambda event filtering passes only visitor and operator
- * profiles and chat items): coalesced grid updates, the page-view history and report counters,
- * hostnames, and what closing sockets entails (core/grid-stream.ts, core/connections.ts).
+ * profiles and chat items): the welcomes owed to sockets whose page view came with the connect,
+ * coalesced grid updates, the page-view history and report counters, hostnames, and what closing
+ * sockets entails (core/grid-stream.ts, core/connections.ts).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -10,6 +11,7 @@ import { profileFromImage } from '../adapters/dynamo-store.js';
 import { log } from '../adapters/log.js';
 import { createReverseDns } from '../adapters/reverse-dns.js';
 import { createOneTimeScheduler } from '../adapters/scheduler.js';
+import { visitorTokens } from '../adapters/visitor-tokens.js';
 import { type ChangeRecord, processChanges } from '../core/grid-stream.js';
 import { loadDeps } from './deps.js';
 import { observed } from './middleware.js';
@@ -24,7 +26,11 @@ export const handler = observed(
   'visitor-stream',
   async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
     // The operator grace period after a last console closes is a one-time schedule.
-    const deps = await loadDeps({ scheduler: () => (scheduler ??= createOneTimeScheduler()) });
+    // Tokens: the welcome owed to a socket whose page view came with the connect carries one.
+    const deps = await loadDeps({
+      tokens: visitorTokens,
+      scheduler: () => (scheduler ??= createOneTimeScheduler()),
+    });
     const now = Date.now();
     // Profiles as the store reads them: open sockets from the `connIds` set.
     const read = (i: Record<string, unknown> | undefined) => {

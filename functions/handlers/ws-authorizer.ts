@@ -7,13 +7,21 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { geoFromHeaders } from '../adapters/geo-headers.js';
 import { log } from '../adapters/log.js';
+import { createOneTimeScheduler } from '../adapters/scheduler.js';
 import { parseUserAgent } from '../adapters/user-agent.js';
 import { visitorTokens } from '../adapters/visitor-tokens.js';
 import { authorizeConnect } from '../core/connections.js';
-import { ParleyError } from '../core/errors.js';
+import { BadRequestError, ParleyError, summarizeIssues } from '../core/errors.js';
 import type { Enrichment } from '../core/types.js';
+import { recordPageView } from '../core/visitors.js';
+import { type PageViewFrame, pageViewSchema } from '../protocol/schemas.js';
 import { loadDeps } from './deps.js';
 import { observed } from './middleware.js';
+
+let scheduler: ReturnType<typeof createOneTimeScheduler> | undefined;
+
+/** Well above what the widget sends (it falls back to the frame beyond 6,000 characters of URL). */
+const PV_MAX_CHARS = 8_000;
 
 function policy(effect: 'Allow' | 'Deny', resource: string, principalId: string, context?: Record<string, string>) {
   return {
@@ -53,10 +61,30 @@ export function enrichmentOf(
   };
 }
 
+/**
+ * The `pv` connect parameter: the `page-view` frame's fields as JSON (docs/protocol.md), checked by
+ * the frame's own schema. Anything else refuses the connect before a single write.
+ */
+export function connectPageView(raw: string): PageViewFrame {
+  if (raw.length > PV_MAX_CHARS) throw new BadRequestError(`pv: at most ${PV_MAX_CHARS} characters`);
+  let fields: unknown;
+  try {
+    fields = JSON.parse(raw);
+  } catch {
+    throw new BadRequestError('pv: not JSON');
+  }
+  if (!fields || typeof fields !== 'object' || Array.isArray(fields)) throw new BadRequestError('pv: not an object');
+  const { spa: _spa, resume: _resume, reqId: _reqId, ...view } = fields as Record<string, unknown>;
+  const parsed = pageViewSchema.safeParse({ ...view, action: 'page-view' });
+  if (!parsed.success) throw new BadRequestError(`pv: ${summarizeIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
 export const handler = observed(
   'ws-authorizer',
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-    const deps = await loadDeps({ tokens: visitorTokens });
+    // The scheduler: a page view at connect may qualify the visitor for an automatic invitation.
+    const deps = await loadDeps({ tokens: visitorTokens, scheduler: () => (scheduler ??= createOneTimeScheduler()) });
     const q = event.queryStringParameters ?? {};
     const rc = event.requestContext as unknown as ConnectRequestContext | undefined;
     try {
@@ -80,6 +108,21 @@ export const handler = observed(
               enrichment: JSON.stringify(enrichmentOf(event)),
             }
           : { role: 'operator', siteId: identity.siteId, operatorId: identity.operatorId };
+      // The page view that came with the connect (`pv`): recorded now, welcomed by the stream.
+      if (identity.role === 'visitor' && q.pv !== undefined) {
+        if (!rc?.connectionId || !rc.connectedAt) throw new BadRequestError('pv: no connection to record it for');
+        await recordPageView(
+          deps,
+          {
+            identity,
+            connectionId: rc.connectionId,
+            connectedAt: rc.connectedAt,
+            enrichment: JSON.parse(context.enrichment!) as Enrichment,
+          },
+          connectPageView(q.pv),
+          { atConnect: true },
+        );
+      }
       const principal =
         identity.role === 'visitor' ? `visitor:${identity.visitorId}` : `operator:${identity.operatorId}`;
       return policy('Allow', event.methodArn, principal, context);

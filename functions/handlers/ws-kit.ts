@@ -8,7 +8,14 @@ import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws
 import type { output, ZodMiniType } from 'zod/mini';
 import { correlate, log } from '../adapters/log.js';
 import type { Caller } from '../core/context.js';
-import { BadRequestError, describeError, ForbiddenError, ParleyError, RateLimitedError } from '../core/errors.js';
+import {
+  BadRequestError,
+  describeError,
+  ForbiddenError,
+  ParleyError,
+  RateLimitedError,
+  summarizeIssues,
+} from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
 import { createRateLimiter, DEFAULT_RATE_LIMITS, parseRateLimit } from '../core/rate-limit.js';
 import type { Enrichment, Identity } from '../core/types.js';
@@ -119,13 +126,6 @@ export async function sendError(deps: Deps, connectionId: string, err: unknown, 
   await deps.notifier.send([connectionId], { type: 'error', code, message, ...(reqId ? { reqId } : {}) });
 }
 
-function summarize(issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues
-    .slice(0, 3)
-    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
-    .join('; ');
-}
-
 export function wsAction<S extends ZodMiniType>(
   action: string,
   schema: S,
@@ -151,7 +151,7 @@ export function wsAction<S extends ZodMiniType>(
         throw new ForbiddenError(`${identity.role}s may not send ${action}`);
       }
       const parsed = schema.safeParse(body);
-      if (!parsed.success) throw new BadRequestError(summarize(parsed.error.issues));
+      if (!parsed.success) throw new BadRequestError(summarizeIssues(parsed.error.issues));
       const receivedAt = event.requestContext.requestTimeEpoch ?? Date.now();
       const connectedAt = event.requestContext.connectedAt;
       const enrichment = enrichmentOf(event);

@@ -312,7 +312,7 @@ describe('the functions', () => {
     }
   });
 
-  it('give the visitor-token secret only to the authorizer and page-view', () => {
+  it('give the visitor-token secret only to the authorizer, page-view and the stream (welcomes of views made at connect)', () => {
     const secretId = logicalIdOf(stack.visitorTokenSecret);
     const readers = ofType('AWS::Lambda::Function')
       .filter(([, f]) => f.Properties.Environment?.Variables?.VISITOR_TOKEN_SECRET_ARN)
@@ -322,6 +322,7 @@ describe('the functions', () => {
       [
         logicalIdOf(stack.realtime.authorizerFunction.fn),
         logicalIdOf(stack.realtime.functions.get('page-view')!.fn),
+        logicalIdOf(stack.visitorStream.handler.fn),
       ].sort(),
     );
     const grantees = ofType('AWS::IAM::Policy')
@@ -332,6 +333,7 @@ describe('the functions', () => {
       [
         logicalIdOf(stack.realtime.authorizerFunction.role),
         logicalIdOf(stack.realtime.functions.get('page-view')!.role),
+        logicalIdOf(stack.visitorStream.handler.role),
       ].sort(),
     );
   });
@@ -797,11 +799,11 @@ describe('scheduling and mail', () => {
     expect(resources[logicalIdOf(stack.scheduling.schedulerRole)]!.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets the stream (operator grace) and page-view create and delete schedules in the Parley group only, passing the scheduler role only', () => {
+  it('lets the stream (operator grace), page-view and the authorizer (a view at connect) create and delete schedules in the Parley group only, passing the scheduler role only', () => {
     const disconnect = stack.visitorStream.handler;
     const pageView = stack.realtime.functions.get('page-view')!;
     const groupName = stack.resolve(stack.scheduling.group.scheduleGroupName);
-    for (const fn of [disconnect, pageView]) {
+    for (const fn of [disconnect, pageView, stack.realtime.authorizerFunction]) {
       const statements = statementsOf(logicalIdOf(fn.role));
 
       const schedules = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
@@ -835,12 +837,16 @@ describe('scheduling and mail', () => {
     }
 
     // Nobody else schedules or passes roles.
-    const schedulers = [logicalIdOf(disconnect.role), logicalIdOf(pageView.role)].sort();
+    const schedulers = [
+      logicalIdOf(disconnect.role),
+      logicalIdOf(pageView.role),
+      logicalIdOf(stack.realtime.authorizerFunction.role),
+    ].sort();
     expect(rolesGranting(/^scheduler:/).sort()).toEqual(schedulers);
     expect(rolesGranting(/^iam:PassRole$/).sort()).toEqual(schedulers);
   });
 
-  it('tells the stream and page-view the group, the role and every schedule target (and nobody else)', () => {
+  it('tells the stream, page-view and the authorizer the group, the role and every schedule target (and nobody else)', () => {
     const disconnect = stack.visitorStream.handler;
     const env = envOf(disconnect);
     expect(env.SCHEDULER_GROUP_NAME).toBe(stack.resolve(stack.scheduling.group.scheduleGroupName));
@@ -860,7 +866,11 @@ describe('scheduling and mail', () => {
       .filter(([, f]) => f.Properties.Environment?.Variables?.SCHEDULER_TARGETS !== undefined)
       .map(([id]) => id);
     expect(withSchedulerEnv.sort()).toEqual(
-      [logicalIdOf(disconnect.fn), logicalIdOf(stack.realtime.functions.get('page-view')!.fn)].sort(),
+      [
+        logicalIdOf(disconnect.fn),
+        logicalIdOf(stack.realtime.functions.get('page-view')!.fn),
+        logicalIdOf(stack.realtime.authorizerFunction.fn),
+      ].sort(),
     );
   });
 

@@ -15,7 +15,7 @@ import { STREAM_ENTRY, WS_AUTHORIZER_ENTRY, WS_INTEGRATIONS } from '../../functi
 import { integrationRequest, requestTemplate } from '../../functions/handlers/ws-integrations.js';
 import { currentInvocation } from '../../local/lambda-runner.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { operatorSession, visitorPage, type WsClient } from '../support/clients.js';
+import { operatorSession, visitorPage, visitorPageAtConnect, WsClient } from '../support/clients.js';
 
 let stack: LocalStack;
 let store: Store;
@@ -67,6 +67,74 @@ describe('a full page load', () => {
     expect(ddb.byLabel.get('$disconnect')).toBe(1);
     expect(ddb.byLabel.get('$connect')).toBeUndefined();
     expect(ddb.byLabel.get(WS_AUTHORIZER_ENTRY)).toBeUndefined();
+  });
+
+  it('with the page view in the connect request costs one Lambda invocation on its path, and the welcome comes unasked', async () => {
+    const first = await visitorPageAtConnect(stack, { url: 'https://shop.example/pv1', title: 'PV1' });
+    const vt = String(first.welcome.visitorToken);
+    const visitorId = String(first.welcome.visitorId);
+    expect(first.welcome).toMatchObject({ type: 'welcome', role: 'visitor', returning: false });
+    expect(first.welcome.reqId).toBeUndefined();
+    await first.ws.close();
+    await until(async () => ((await store.getVisitor(visitorId))?.connections ?? 1) === 0);
+    await stack.stream.idle();
+
+    invocations.length = 0;
+    ddb.reset();
+    const page = await visitorPageAtConnect(stack, { url: 'https://shop.example/pv2', title: 'PV2', vt });
+    expect(page.welcome).toMatchObject({
+      type: 'welcome',
+      visitorId,
+      returning: true,
+      visitorToken: expect.any(String),
+    });
+    // The view is stored before the socket opened: the grid row and the history follow from it.
+    const stored = await store.getVisitor(visitorId);
+    expect(stored).toMatchObject({ url: 'https://shop.example/pv2', title: 'PV2', pageViews: 2, connections: 1 });
+    await page.ws.close();
+    await until(async () => ((await store.getVisitor(visitorId))?.connections ?? 1) === 0);
+    await stack.stream.idle();
+    await until(async () => (await store.pageViews(visitorId, 10)).length === 2);
+
+    // No page-view function: the authorizer recorded the view (one UpdateItem, the visit going on).
+    expect(invocations.filter((e) => e !== STREAM_ENTRY)).toEqual([WS_AUTHORIZER_ENTRY]);
+    expect(ddb.byLabel.get(WS_AUTHORIZER_ENTRY)).toBe(1);
+    expect(ddb.byLabel.get('page-view')).toBeUndefined();
+    expect(ddb.byLabel.get('$disconnect')).toBe(1);
+  });
+
+  it('welcomes each tab that connects with a page view, once, and a later page-view frame on it is a view, not a second welcome', async () => {
+    const a = await visitorPageAtConnect(stack, { url: 'https://shop.example/t1', title: 'T1' });
+    const vt = String(a.welcome.visitorToken);
+    const b = await visitorPageAtConnect(stack, { url: 'https://shop.example/t2', title: 'T2', vt });
+    expect(b.welcome.visitorId).toBe(a.welcome.visitorId);
+    const from = b.ws.frames.length;
+    const ack = b.ws.request({ action: 'page-view', url: 'https://shop.example/t3', title: 'T3', spa: true }, 800);
+    await expect(ack).rejects.toThrow(/no matching frame/); // a view with nothing to answer
+    await stack.stream.idle();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(b.ws.frames.slice(from).filter((f) => f.type === 'welcome')).toEqual([]);
+    expect(a.ws.frames.filter((f) => f.type === 'welcome')).toHaveLength(1);
+    expect((await store.getVisitor(String(a.welcome.visitorId)))?.url).toBe('https://shop.example/t3');
+    await a.ws.close();
+    await b.ws.close();
+  }, 15_000);
+
+  it('refuses a connect whose page view is invalid, before any write', async () => {
+    const invalid = [
+      '{not json',
+      '[]',
+      JSON.stringify({ url: 'not a url', title: 'x' }),
+      JSON.stringify({ title: 'no url' }),
+      JSON.stringify({ url: 'https://shop.example/', custom: { a: 'x'.repeat(5000) } }),
+    ];
+    for (const pv of invalid) {
+      ddb.reset();
+      await expect(
+        WsClient.open(`${stack.wsUrl}?role=visitor&site=${stack.siteId}&pv=${encodeURIComponent(pv)}`),
+      ).rejects.toThrow(/refused with HTTP 403/);
+      expect(ddb.byLabel.get(WS_AUTHORIZER_ENTRY)).toBeUndefined();
+    }
   });
 
   it('records the socket with the page view and forgets it on close, with the time the visitor left', async () => {

@@ -393,6 +393,69 @@ describe('fuzzing $connect (the authorizer: $connect itself and $disconnect run 
     expect(await durable()).toEqual(before);
     casesRun.set('$connect (authorizer)', RUNS);
   }, 120_000);
+
+  it(`$connect with a page view (pv): ${RUNS} hostile or near-valid views, refused without a write or recorded as valid`, async () => {
+    const handler = await handlerOf(WS_AUTHORIZER_ENTRY);
+    const base = {
+      url: 'https://shop.example/fuzz',
+      title: 'Fuzz',
+      referrer: 'https://search.example/?q=x',
+      lang: 'en',
+    };
+    const pv = fc.oneof(nearValid({ action: 'page-view', ...base }), hostileString);
+    const admitted: { visitorId: string; pv: string }[] = [];
+    let refused = 0;
+    let i = 0;
+    await new Promise((r) => setTimeout(r, 300));
+    const profiles = async () =>
+      (await durable()).filter((item) => String(item.pk).startsWith('VIS#') && item.sk === 'PROFILE');
+    const visitorsBefore = (await profiles()).length;
+    await fc.assert(
+      fc.asyncProperty(pv, async (raw) => {
+        const result = (await handler(
+          {
+            type: 'REQUEST',
+            methodArn: 'arn:aws:execute-api:local:000000000000:local/ws/$connect',
+            queryStringParameters: { role: 'visitor', site: stack.siteId, pv: raw },
+            headers: { 'user-agent': 'fuzz' },
+            requestContext: {
+              routeKey: '$connect',
+              eventType: 'CONNECT',
+              connectionId: `fuzzpv${++i}=`,
+              connectedAt: Date.now(),
+              identity: { sourceIp: '127.0.0.1', userAgent: 'fuzz' },
+            },
+          },
+          lambdaContext,
+        )) as unknown as { policyDocument: { Statement: { Effect: string }[] }; context?: Record<string, string> };
+        const allowed = result.policyDocument.Statement.every((s) => s.Effect === 'Allow');
+        if (!allowed) {
+          refused += 1;
+          return;
+        }
+        // Admitted only with a view the frame's own schema accepts.
+        const parsed = tryParse(raw);
+        expect(parsed.ok).toBe(true);
+        // (what only a frame may carry is ignored: a reqId, spa, resume)
+        const { reqId: _r, spa: _s, resume: _re, ...view } = parsed.ok ? (parsed.value as Record<string, unknown>) : {};
+        expect(schemas.pageViewSchema.safeParse({ ...view, action: 'page-view' }).success).toBe(true);
+        admitted.push({ visitorId: String(result.context?.visitorId), pv: raw });
+      }),
+      fcOptions,
+    );
+    // Every refused connect wrote nothing: the only new visitors are the admitted ones, each
+    // holding its own view (no pollution of any other item, no half-written visitor).
+    const after = await profiles();
+    expect(after.length - visitorsBefore).toBe(admitted.length);
+    for (const a of admitted) {
+      const item = after.find((v) => v.visitorId === a.visitorId);
+      const parsed = tryParse(a.pv);
+      expect(item?.url).toBe(parsed.ok ? (parsed.value as { url: string }).url : undefined);
+      expect(Object.prototype).not.toHaveProperty('polluted');
+    }
+    expect(refused).toBeGreaterThan(RUNS / 4);
+    casesRun.set('$connect (authorizer) with pv', RUNS);
+  }, 180_000);
 });
 
 /** Bodies the HTTP routes take, with a valid example to mutate. */

@@ -148,6 +148,37 @@ export async function visitorPage(
   return { ws, welcome };
 }
 
+/**
+ * A visitor page as the widget loads it: the page view travels in the connect request (`pv`), the
+ * authorizer records it, and the welcome arrives unasked (posted by the table stream).
+ */
+export async function visitorPageAtConnect(
+  stack: LocalStack,
+  page: {
+    url?: string;
+    title?: string;
+    vt?: string;
+    referrer?: string;
+    headers?: Record<string, string>;
+    extra?: Record<string, unknown>;
+  } = {},
+  timeoutMs = 5000,
+): Promise<{ ws: WsClient; welcome: Frame }> {
+  const vt = page.vt ? `&vt=${encodeURIComponent(page.vt)}` : '';
+  const pv = {
+    url: page.url ?? 'https://shop.example/',
+    title: page.title ?? 'Home',
+    ...(page.referrer ? { referrer: page.referrer } : {}),
+    ...page.extra,
+  };
+  const ws = await WsClient.open(
+    `${stack.wsUrl}?role=visitor&site=${stack.siteId}${vt}&pv=${encodeURIComponent(JSON.stringify(pv))}`,
+    page.headers,
+  );
+  const welcome = await ws.next((f) => f.type === 'welcome' && f.role === 'visitor', timeoutMs);
+  return { ws, welcome };
+}
+
 /** The HTTP API as the console calls it. */
 export async function api<T = Record<string, unknown>>(
   stack: LocalStack,

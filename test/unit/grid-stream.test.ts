@@ -6,6 +6,7 @@ import {
   reportDeltas,
   rowFrames,
   rowRelevant,
+  welcomeOwedBy,
 } from '../../functions/core/grid-stream.js';
 import { reportRange } from '../../functions/core/reports.js';
 import { groupVisits } from '../../functions/core/visitors.js';
@@ -282,5 +283,34 @@ describe('visits and report ranges', () => {
     expect(() => reportRange('2026-11-22', '2026-11-01', day)).toThrow(/after/);
     expect(() => reportRange('yesterday', undefined, day)).toThrow(/YYYY-MM-DD/);
     expect(() => reportRange('2024-01-01', '2026-01-01', day)).toThrow(/at most/);
+  });
+});
+
+describe('welcomes owed to sockets whose page view came with the connect', () => {
+  const profile = (img: Record<string, unknown>) => ({ visitorId: 'V1', siteId: 's', ...img });
+  const change = (newImage: Record<string, unknown>, oldImage?: Record<string, unknown>) => ({
+    eventName: 'MODIFY' as const,
+    pk: 'VIS#V1',
+    sk: 'PROFILE',
+    newImage: profile(newImage),
+    ...(oldImage ? { oldImage: profile(oldImage) } : {}),
+  });
+
+  it('owes the socket a welcome when `welcomeSocket` changes, and only then', () => {
+    expect(welcomeOwedBy(change({ welcomeSocket: '1795000000000|AbC=' }))).toEqual({
+      visitorId: 'V1',
+      connectionId: 'AbC=',
+      connectedAt: 1_795_000_000_000,
+    });
+    expect(
+      welcomeOwedBy(change({ welcomeSocket: '1795000000001|New=' }, { welcomeSocket: '1795000000000|AbC=' })),
+    ).toMatchObject({ connectionId: 'New=' });
+    // The same marker again: a later write (a frame's page view, a tag, a disconnect) owes nothing.
+    expect(
+      welcomeOwedBy(change({ welcomeSocket: '1795000000000|AbC=' }, { welcomeSocket: '1795000000000|AbC=' })),
+    ).toBeUndefined();
+    expect(welcomeOwedBy(change({ url: 'https://x.example/' }))).toBeUndefined();
+    expect(welcomeOwedBy({ ...change({ welcomeSocket: '1795000000000|AbC=' }), pk: 'OP#O1' })).toBeUndefined();
+    expect(welcomeOwedBy(change({ welcomeSocket: 'garbage' }))).toBeUndefined();
   });
 });

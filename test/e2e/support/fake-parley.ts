@@ -465,10 +465,22 @@ export async function startFakeParley(): Promise<FakeParley> {
       const vt = url.searchParams.get('vt') || '';
       connId = vt.startsWith('vt.') ? vt.slice(3) : id('v');
     } else return socket.destroy();
+    // The page view on connect (`pv`): recorded like a page-view frame, the welcome pushed (no reqId).
+    let pv: Record<string, unknown> | undefined;
+    if (role === 'visitor' && url.searchParams.has('pv')) {
+      try {
+        pv = JSON.parse(url.searchParams.get('pv') || '');
+      } catch {}
+      if (!pv || typeof pv !== 'object' || typeof pv.url !== 'string') {
+        socket.write('HTTP/1.1 400 Bad Request\r\n\r\n');
+        return socket.destroy();
+      }
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const c: Conn = { ws, role: role as Conn['role'], id: connId, welcomed: false };
       conns.add(c);
       ws.on('message', (data) => onFrame(c, String(data)));
+      if (pv) onFrame(c, JSON.stringify({ ...pv, action: 'page-view' }));
       ws.on('close', () => {
         conns.delete(c);
         const v = c.role === 'visitor' ? visitors.get(c.id) : undefined;

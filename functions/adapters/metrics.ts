@@ -88,7 +88,9 @@ export function flushInvocation(fields: Record<string, unknown>): void {
   if (inv) pending.delete(inv);
   const [first, ...rest] = batches;
   if (first) writeBatch(first, fields);
-  else writeLine('info', fields);
+  // A routine success with nothing to report is a DEBUG line (not written in AWS: log bytes are
+  // billed per invocation, and Lambda's own metrics count invocations and durations).
+  else writeLine(fields.outcome === 'ok' ? 'debug' : 'info', fields);
   for (const b of rest) writeBatch(b, { msg: 'metrics' });
 }
 

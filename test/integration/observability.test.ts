@@ -185,6 +185,9 @@ describe('every invocation', () => {
     expect(pageView.durationMs).toEqual(expect.any(Number));
     const authorizer = await doneLine('ws-authorizer');
     expect(authorizer.requestId).toEqual(expect.any(String));
+    // Routine successes with no metric are DEBUG (not written in AWS); those with metrics are INFO.
+    expect(pageView.level).toBe('debug');
+    expect(authorizer.level).toBe('debug');
     // The HTTP API names the route key, and the chat when the path has one.
     await api(stack, dana.idToken, 'GET', '/api/me');
     expect(await doneLine('GET /api/me')).toMatchObject({ outcome: 'ok', apiRequestId: expect.any(String) });

@@ -168,7 +168,18 @@ describe('observed handlers', () => {
     ]);
   });
 
+  it('write a routine success with no metric at DEBUG only: nothing at the INFO level Lambda keeps', async () => {
+    await observed('page-view', async (_e: unknown) => 1)({ requestContext: { requestId: 'q1' } });
+    expect(lines()).toEqual([]);
+    vi.stubEnv('PARLEY_LOG', 'debug');
+    await observed('page-view', async (_e: unknown) => 1)({ requestContext: { requestId: 'q2' } });
+    expect(lines()).toEqual([
+      expect.objectContaining({ level: 'debug', msg: 'done', outcome: 'ok', apiRequestId: 'q2' }),
+    ]);
+  });
+
   it('take the HTTP API route key and the chat from the path; EventBridge events give their chat', async () => {
+    vi.stubEnv('PARLEY_LOG', 'debug');
     await observed(
       'http-api',
       async (_e: unknown) => 1,

@@ -32,3 +32,5 @@ export const keys = {
 } as const;
 
 export const GSI1 = 'gsi1';
+/** The visitors' index (keys only, by the 10-minute step of the latest view; lib/data.ts). */
+export const GSI2 = 'gsi2';

@@ -26,7 +26,7 @@ import type {
   VisitorNote,
   WidgetSettings,
 } from '../protocol/index.js';
-import { GSI1, keys, pad } from './dynamo-keys.js';
+import { GSI1, GSI2, keys, pad } from './dynamo-keys.js';
 import { conditionalUpdater, epochS, type Item, isConditionFailure } from './dynamo-kit.js';
 
 const DAY_S = 24 * 60 * 60;
@@ -39,11 +39,22 @@ export const REPORT_RETENTION_DAYS = 400;
  */
 const operatorKey = (ids: readonly string[]) => ids.join(',');
 
+/** Table and index keys and the TTL: storage, not part of any record. */
+const INDEX_KEYS = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl']);
+
+/**
+ * A visitor's place in the visitors index (GSI2): the 10-minute step of their latest page view.
+ * Views within the same step leave the index untouched (keys only: no other attribute is in it).
+ */
+export const VISITOR_INDEX_STEP_MS = 10 * 60 * 1000;
+const visitorIndexSk = (at: number, visitorId: string) =>
+  `${pad(Math.floor(at / VISITOR_INDEX_STEP_MS) * VISITOR_INDEX_STEP_MS)}#${visitorId}`;
+
 function stripAt<T>(item: Item | undefined, drop: string[] = [], now = Date.now()): T | undefined {
   if (!item) return undefined;
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) {
-    if (k === 'pk' || k === 'sk' || k === 'gsi1pk' || k === 'gsi1sk' || k === 'ttl' || drop.includes(k)) continue;
+    if (INDEX_KEYS.has(k) || drop.includes(k)) continue;
     out[k] = v;
   }
   return withSockets(item, out, now) as T;
@@ -65,7 +76,7 @@ function withSockets(item: Item, out: Item, now: number): Item {
 /** A stream image of a visitor or operator profile as the store reads it (sockets, connections). */
 export function profileFromImage<T>(image: Item, now: number): T {
   const out: Item = { ...image };
-  for (const k of ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl']) delete out[k];
+  for (const k of INDEX_KEYS) delete out[k];
   return withSockets(image, out, now) as T;
 }
 
@@ -193,8 +204,8 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         title: input.title,
         lastSeen: input.at,
         pageSince: input.at,
-        gsi1pk: keys.siteVisitorsIndex(input.siteId),
-        gsi1sk: `${pad(input.at)}#${input.visitorId}`,
+        gsi2pk: keys.siteVisitorsIndex(input.siteId),
+        gsi2sk: visitorIndexSk(input.at, input.visitorId),
         ttl,
       };
       const lang = input.lang ?? input.enrichment?.lang;
@@ -214,7 +225,9 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         const names: Record<string, string> = {};
         const values: Item = { ':one': 1, ':at': input.at, ':me': new Set([input.socket]), ':gap': gapStart };
         const fields: Item = { ...changes };
-        const removes: string[] = [];
+        // Visitors written before the keys-only visitors index sat in gsi1 (all attributes, so
+        // every write to them wrote that index too): moved out on their next view.
+        const removes: string[] = ['gsi1pk', 'gsi1sk'];
         if (newVisit) {
           fields.visitStart = input.at;
           for (const [field, value] of [
@@ -286,7 +299,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         sockets: [...(before?.sockets ?? []), ...(first ? [parseSocketElement(input.socket)!] : [])],
       } as VisitorRecord & Item;
       for (const r of done.removes) delete (after as Item)[r];
-      for (const k of ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl']) delete (after as Item)[k];
+      for (const k of INDEX_KEYS) delete (after as Item)[k];
       return { ...(before ? { before } : {}), after: after as VisitorRecord, first, newVisit };
     },
     async resumeSocket(visitorId, element, at) {
@@ -336,8 +349,26 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       }
     },
     async recentVisitors(siteId, since, limit) {
-      const items = await queryIndex(keys.siteVisitorsIndex(siteId), limit, false, pad(since));
-      return items.map((i) => strip<VisitorRecord>(i)!);
+      // The index holds keys only, by the step of the latest view: the profiles are read by key
+      // (a console's hello, not a page view, pays for it), then held to `since` exactly.
+      const entries = await queryAll(
+        {
+          IndexName: GSI2,
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk >= :from',
+          ExpressionAttributeValues: {
+            ':pk': keys.siteVisitorsIndex(siteId),
+            ':from': visitorIndexSk(since, ''),
+          },
+          ScanIndexForward: false,
+          Limit: Math.min(limit, 1000),
+        },
+        limit,
+      );
+      const profiles = await batchGet(entries.map((e) => ({ pk: String(e.pk), sk: String(e.sk) })));
+      return profiles
+        .map((i) => strip<VisitorRecord>(i)!)
+        .filter((v) => v.lastSeen >= since || v.connections > 0)
+        .sort((a, b) => b.lastSeen - a.lastSeen);
     },
 
     async getVisitors(visitorIds) {

@@ -19,7 +19,18 @@ import { chatSummary } from './views.js';
 
 type PrivacyDeps = Deps & AdminDeps;
 
-const INTERNAL = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl', 'operatorKey', 'operatorIds', 'cmids']);
+const INTERNAL = new Set([
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'ttl',
+  'operatorKey',
+  'operatorIds',
+  'cmids',
+]);
 
 function clean(item: RawItem, truncate: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -96,7 +96,7 @@ describe('the data table', () => {
     });
   });
 
-  it('has the one GSI gsi1 on gsi1pk/gsi1sk projecting all attributes', () => {
+  it('has gsi1 (all attributes) and the keys-only visitors index gsi2, and no other', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: [
         {
@@ -106,6 +106,14 @@ describe('the data table', () => {
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });
@@ -393,7 +401,11 @@ describe('the functions', () => {
       // The mail function reads and updates only: it records what it sent, so a retried event sends nothing twice.
       const access = fn === stack.eventHandlers.functionOf('mail') ? 'readupdate' : 'readwrite';
       expect(actionsOf(statements[0]!).sort(), fn.node.path).toEqual([...TABLE_ACTIONS[access]].sort());
-      expect(statements[0]!.Resource).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/gsi1']] }]);
+      expect(statements[0]!.Resource).toEqual([
+        tableArn,
+        { 'Fn::Join': ['', [tableArn, '/index/gsi1']] },
+        { 'Fn::Join': ['', [tableArn, '/index/gsi2']] },
+      ]);
     }
   });
 

@@ -3,7 +3,7 @@
  * must treat an item past its expiry as absent.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStore } from '../../functions/adapters/dynamo-store.js';
 import type { Store } from '../../functions/core/ports.js';
@@ -11,12 +11,16 @@ import { type LocalDynamo, startDynamo } from '../../local/dynamo.js';
 
 let dynamo: LocalDynamo;
 let store: Store;
+let db: DynamoDBDocumentClient;
+/** An item as stored, index keys included. */
+const dynamoItem = async (pk: string, sk: string) =>
+  (await db.send(new GetCommand({ TableName: dynamo.tableName, Key: { pk, sk } }))).Item;
 let now = Date.UTC(2026, 10, 22, 12);
 const clock = { now: () => now };
 
 beforeAll(async () => {
   dynamo = await startDynamo({});
-  const db = DynamoDBDocumentClient.from(
+  db = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: dynamo.endpoint,
       region: 'local',
@@ -229,5 +233,50 @@ describe('the hourly automatic-invitation throttle', () => {
     expect(await store.setInvitation('V12', { ...auto, at: now + 11 * 60_000 }, now + 11 * 60_000 - 10 * 60_000)).toBe(
       true,
     );
+  });
+});
+
+describe('the visitors index (keys only, 10-minute steps)', () => {
+  const view = (siteId: string, visitorId: string, at: number, socket?: string) =>
+    store.trackPageView({
+      siteId,
+      visitorId,
+      url: `https://x.test/${visitorId}`,
+      title: visitorId,
+      at,
+      socket: socket ?? `${at}|${visitorId}-s`,
+      retentionDays: 90,
+      visitGapMs: 30 * 60_000,
+      visit: {},
+      guessNewVisit: true,
+    });
+
+  it('lists exactly the visitors seen since a time, newest first, though the index only knows 10-minute steps', async () => {
+    const step = 10 * 60_000;
+    const base = Math.floor(now / step) * step + 60_000; // one minute into a step
+    await view('idx', 'early', base); // same step as `late`, but before `since`, and gone
+    await store.forgetSockets({ role: 'visitor', id: 'early' }, [`${base}|early-s`]);
+    await view('idx', 'still-here', base - 30_000); // before `since`, a step earlier, still connected
+    await view('idx', 'late', base + 5 * 60_000);
+    await view('idx', 'older', base - 3 * step);
+    await view('idx', 'gone-but-left-late', base - step); // viewed a step earlier...
+    await store.forgetSockets({ role: 'visitor', id: 'gone-but-left-late' }, [`${base - step}|gone-but-left-late-s`]);
+    await view('other-site', 'elsewhere', base + 5 * 60_000);
+    const since = base + 2 * 60_000;
+    const recent = await store.recentVisitors('idx', since, 50);
+    expect(recent.map((v) => v.visitorId).sort()).toEqual(['late', 'still-here']);
+    // Everyone still connected counts, whenever their last view was (in the step before `since`).
+    const wide = await store.recentVisitors('idx', base - step, 50);
+    expect(wide.map((v) => v.visitorId)).toEqual(['late', 'early', 'still-here', 'gone-but-left-late']);
+  });
+
+  it('keeps a visitor in the same index entry for views within one step (no index write)', async () => {
+    const step = 10 * 60_000;
+    const base = Math.floor(now / step) * step;
+    await view('idx2', 'v', base + 1000);
+    await view('idx2', 'v', base + 2000);
+    const raw = await dynamoItem('VIS#v', 'PROFILE');
+    expect(raw?.gsi2sk).toBe(`${String(base).padStart(15, '0')}#v`);
+    expect(raw?.gsi1pk).toBeUndefined();
   });
 });

@@ -4,13 +4,37 @@
  * rules as the Lambda event filter in AWS, STREAM_KEY_FILTERS) is turned into a stream record
  * with NEW_AND_OLD_IMAGES, and records are delivered to the stream handler in batches: up to
  * `batchSize` records or `windowMs` after the first, one batch at a time (one shard), retried on
- * failure like Lambda's event source mapping. Everything else passes through untouched.
+ * failure like Lambda's event source mapping.
+ *
+ * The proxy also measures the capacity every request consumes, whatever client sent it
+ * (`capacity`), attributed to the caller named in the request's CALLER_HEADER (the benchmark's
+ * request counter sets it to the running Lambda function):
+ * - table read and write units as dynalite measures them: each request that can return
+ *   ConsumedCapacity is sent with ReturnConsumedCapacity TOTAL, and the figure is removed from the
+ *   answer unless the caller asked for it (dynalite sizes items as DynamoDB does: max(old, new) for
+ *   a put or update, each item of a batch, the summed item sizes of a query, rounded up per 4 KB);
+ *   a refused conditional write, for which dynalite reports nothing, is billed as DynamoDB bills it
+ *   (the size of the item there, at least 1), computed from a read of the item;
+ * - global secondary index write units, which no local DynamoDB reports, computed from the old and
+ *   new image of every write to a table with GSIs (indexWriteUnits, DynamoDB's rules) using the
+ *   table's own index definitions (DescribeTable). Writes to such a table therefore take the same
+ *   path as writes to stream items: serialised per item, images from the write itself.
+ * Everything else passes through untouched, and every caller gets exactly the answer it asked for.
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { CALLER_HEADER } from '../functions/adapters/request-counter.js';
 
 export interface KeyFilter {
   pkPrefix: string;
@@ -33,13 +57,15 @@ export interface LocalStreamOptions {
 export interface LocalStream {
   /** The DynamoDB endpoint the handlers use (this proxy). */
   endpoint: string;
-  /** Resolves once every record so far has been delivered (tests). */
+  /** Resolves once every record so far has been delivered and every write's capacity counted (tests). */
   idle(): Promise<void>;
   /**
    * DynamoDB requests the callers sent through this endpoint, by operation (the proxy's own image
    * reads are not among them): the benchmark checks the client-side counts against it.
    */
   requests: Map<string, number>;
+  /** The capacity those requests consumed, by caller and by operation (the proxy's own reads excluded). */
+  capacity: CapacityCounts;
   stop(): Promise<void>;
 }
 
@@ -63,8 +89,14 @@ interface StreamRecord {
 }
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
-/** Stream items whose last image the proxy remembers (visitors, operators, chats of a busy day). */
+/** Requests that consume read capacity (and can report it). */
+const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+/** Requests that change a table's definition: its cached shape is dropped. */
+const TABLE_CHANGES = new Set(['CreateTable', 'DeleteTable', 'UpdateTable']);
+/** Items whose last image the proxy remembers (visitors, operators, chats of a busy day). */
 const IMAGE_CACHE_SIZE = 20_000;
+/** The caller of a request that names none (a client without the benchmark's request counter). */
+export const UNTAGGED_CALLER = 'untagged';
 
 export function matchesFilters(filters: readonly KeyFilter[], pk: string, sk: string): boolean {
   return filters.some(
@@ -75,11 +107,217 @@ export function matchesFilters(filters: readonly KeyFilter[], pk: string, sk: st
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// Item sizes and write units, as DynamoDB counts them.
+
+/**
+ * An item's size in bytes as DynamoDB sizes it for capacity: per attribute, the UTF-8 length of
+ * its name plus the size of its value (the rules of "Item sizes and formats" in the DynamoDB
+ * developer guide). It mirrors dynalite's `itemSize` (node_modules/dynalite/db/index.js), the
+ * figure dynalite's ConsumedCapacity is computed from, except that strings and names count UTF-8
+ * bytes as DynamoDB does (dynalite counts UTF-16 code units; the same for ASCII).
+ */
+export function itemSize(item: Av): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name, 'utf8') + valueSize(value);
+  return size;
+}
+
+function valueSize(v: AttributeValue): number {
+  if (v.S !== undefined) return Buffer.byteLength(v.S, 'utf8');
+  if (v.N !== undefined) return numberSize(v.N);
+  if (v.B !== undefined) return binarySize(v.B);
+  if (v.SS !== undefined) return v.SS.reduce((n, s) => n + Buffer.byteLength(s, 'utf8'), 0);
+  if (v.NS !== undefined) return v.NS.reduce((n, s) => n + numberSize(s), 0);
+  if (v.BS !== undefined) return v.BS.reduce((n, b) => n + binarySize(b), 0);
+  if (v.NULL !== undefined || v.BOOL !== undefined) return 1;
+  // A list or map: 3 bytes, plus 1 per element and the elements' sizes (a map's include its names).
+  if (v.L !== undefined) return 3 + v.L.reduce((n, e) => n + 1 + valueSize(e), 0);
+  if (v.M !== undefined) return 3 + Object.keys(v.M).length + itemSize(v.M as Av);
+  return 0;
+}
+
+/** A binary value arrives base64-encoded in the wire JSON; the SDK's own calls give bytes. */
+function binarySize(b: unknown): number {
+  return typeof b === 'string' ? Buffer.from(b, 'base64').length : (b as Uint8Array).length;
+}
+
+/**
+ * A number's size: 1 byte of exponent plus 1 per two significant digits, with dynalite's
+ * adjustments (an extra byte when the digit pairs do not line up, one for a negative number).
+ */
+export function numberSize(n: string): number {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(n.trim());
+  if (!m) return n.length;
+  const [, sign, int = '', frac = '', exp = '0'] = m;
+  const all = int + frac;
+  const first = all.search(/[1-9]/);
+  if (first < 0) return 1; // zero
+  const digits = all.slice(first).replace(/0+$/, '').length;
+  // The exponent of the first significant digit (value = d.ddd × 10^e), as big.js keeps it.
+  const e = int.length + Number(exp) - first - 1;
+  return 1 + Math.ceil(digits / 2) + (digits % 2 || e % 2 ? 0 : 1) + (sign === '-' ? 1 : 0);
+}
+
+/** Write units of writing `bytes`: 1 per KB, rounded up, at least 1. */
+export function writeUnitsOf(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / 1024));
+}
+
+/** A global secondary index as DescribeTable describes it. */
+export interface IndexShape {
+  name: string;
+  /** Its key attributes (partition, then sort). */
+  keys: string[];
+  projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  /** INCLUDE: the non-key attributes projected. */
+  include: string[];
+}
+
+/** A table's key attributes and global secondary indexes. */
+export interface TableShape {
+  keys: string[];
+  indexes: IndexShape[];
+}
+
+export function tableShape(table: TableDescription): TableShape {
+  return {
+    keys: (table.KeySchema ?? []).map((k) => k.AttributeName!),
+    indexes: (table.GlobalSecondaryIndexes ?? []).map((i) => ({
+      name: i.IndexName!,
+      keys: (i.KeySchema ?? []).map((k) => k.AttributeName!),
+      projection: (i.Projection?.ProjectionType ?? 'ALL') as IndexShape['projection'],
+      include: i.Projection?.NonKeyAttributes ?? [],
+    })),
+  };
+}
+
+/** The item as the index holds it (table keys, index keys, projected attributes), or none if it is not in it. */
+export function indexEntry(index: IndexShape, tableKeys: readonly string[], image: Av | undefined): Av | undefined {
+  if (!image || index.keys.some((k) => image[k] === undefined)) return undefined; // not in the index
+  if (index.projection === 'ALL') return image;
+  const entry: Av = {};
+  for (const name of [...tableKeys, ...index.keys, ...(index.projection === 'INCLUDE' ? index.include : [])]) {
+    if (image[name] !== undefined) entry[name] = image[name];
+  }
+  return entry;
+}
+
+/**
+ * The write units one table write costs in one global secondary index, from the item's images
+ * before and after it, by DynamoDB's rules ("Write capacity units" under "Provisioned throughput
+ * considerations for Global Secondary Indexes", Amazon DynamoDB developer guide,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes;
+ * on-demand tables are billed the same units as write request units):
+ * - the item enters the index (a new item that defines the index keys, or an update that defines
+ *   them): one write to put it, per KB of the projected entry;
+ * - the index key changes (A to B): two writes, one to delete the old entry and one to put the new
+ *   (per KB of the new entry);
+ * - the item leaves the index (deleted, or an index key removed): one write to delete the entry;
+ * - only projected non-key attributes change: one write to update the entry, per KB of the larger
+ *   of the old and new entry (as a table update is billed);
+ * - the item is in the index neither before nor after, or its projection is unchanged (say an
+ *   update of an attribute a KEYS_ONLY index does not hold): nothing.
+ * "All of these factors assume that the size of each item in the index is less than or equal to
+ * the 1 KB item size ... Larger index entries require additional write capacity units": an entry's
+ * size is its projected attributes' (itemSize); the 100 bytes of per-entry overhead the guide adds
+ * for storage are not counted here.
+ */
+export function indexWriteUnits(
+  index: IndexShape,
+  tableKeys: readonly string[],
+  oldImage: Av | undefined,
+  newImage: Av | undefined,
+): number {
+  const before = indexEntry(index, tableKeys, oldImage);
+  const after = indexEntry(index, tableKeys, newImage);
+  if (!before && !after) return 0;
+  if (!before) return writeUnitsOf(itemSize(after!));
+  if (!after) return 1;
+  if (index.keys.some((k) => !isDeepStrictEqual(before[k], after[k]))) return 1 + writeUnitsOf(itemSize(after));
+  if (isDeepStrictEqual(before, after)) return 0;
+  return writeUnitsOf(Math.max(itemSize(before), itemSize(after)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capacity counts.
+
+export interface ConsumedUnits {
+  /** Table write units: dynalite's ConsumedCapacity, plus refused conditional writes (computed). */
+  writeUnits: number;
+  /** Global secondary index write units, computed from the images of each write. */
+  gsiWriteUnits: number;
+  /** Read units: dynalite's ConsumedCapacity (strongly consistent reads at 1 per 4 KB, eventual at half). */
+  readUnits: number;
+  /** Conditional writes DynamoDB refused (billed all the same; their units are in writeUnits). */
+  refusedConditionalWrites: number;
+}
+
+const noUnits = (): ConsumedUnits => ({ writeUnits: 0, gsiWriteUnits: 0, readUnits: 0, refusedConditionalWrites: 0 });
+
+/** Consumed capacity by caller (CALLER_HEADER) and by operation; GSI write units also by index. */
+export class CapacityCounts {
+  readonly byCaller = new Map<string, ConsumedUnits>();
+  readonly byOperation = new Map<string, ConsumedUnits>();
+  readonly gsiWriteUnitsByIndex = new Map<string, number>();
+
+  add(caller: string, op: string, units: Partial<ConsumedUnits>, index?: string): void {
+    for (const [map, k] of [
+      [this.byCaller, caller],
+      [this.byOperation, op],
+    ] as const) {
+      const rec = map.get(k) ?? noUnits();
+      map.set(k, rec);
+      for (const f of Object.keys(units) as (keyof ConsumedUnits)[]) rec[f] += units[f] ?? 0;
+    }
+    if (index && units.gsiWriteUnits) {
+      this.gsiWriteUnitsByIndex.set(index, (this.gsiWriteUnitsByIndex.get(index) ?? 0) + units.gsiWriteUnits);
+    }
+  }
+
+  /** Everything counted, or one caller's share. */
+  total(caller?: string): ConsumedUnits {
+    if (caller !== undefined) return { ...(this.byCaller.get(caller) ?? noUnits()) };
+    const sum = noUnits();
+    for (const rec of this.byCaller.values()) {
+      for (const f of Object.keys(sum) as (keyof ConsumedUnits)[]) sum[f] += rec[f];
+    }
+    return sum;
+  }
+
+  clear(): void {
+    this.byCaller.clear();
+    this.byOperation.clear();
+    this.gsiWriteUnitsByIndex.clear();
+  }
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
+
+/** What the caller sent, with what it asked for (the proxy may ask for more, and strips it). */
+interface Call {
+  req: IncomingMessage;
+  op: string;
+  caller: string;
+  input: Record<string, unknown> & { TableName?: string; ReturnValues?: string; ReturnConsumedCapacity?: string };
+  /** The caller asked for ConsumedCapacity itself. */
+  wantsCapacity: boolean;
+}
+
+type Forwarded = { status: number; headers: Headers; body: Buffer; json?: Record<string, unknown> | undefined };
+
+/** The answer's JSON (parsed once). */
+function jsonOf(out: Forwarded): Record<string, unknown> {
+  out.json ??= JSON.parse(out.body.toString() || '{}') as Record<string, unknown>;
+  return out.json;
+}
+
+const isConditionalRefusal = (out: Forwarded) =>
+  out.status === 400 && String(jsonOf(out).__type ?? '').endsWith('#ConditionalCheckFailedException');
 
 export async function startLocalStream(options: LocalStreamOptions): Promise<LocalStream> {
   const windowMs = options.windowMs ?? 1000;
@@ -91,20 +329,49 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const read = async (key: Av) =>
-    (await reader.send(new GetItemCommand({ TableName: options.tableName, Key: key, ConsistentRead: true }))).Item;
+  const read = async (table: string, key: Av) =>
+    (await reader.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
 
-  // Writes to one item are serialised here, so each record's old and new images are exact.
+  // Each table's keys and indexes, described once (dropped when the table's definition changes).
+  const shapes = new Map<string, Promise<TableShape | undefined>>();
+  const shapeOf = (table: string): Promise<TableShape | undefined> => {
+    let shape = shapes.get(table);
+    if (!shape) {
+      shape = reader.send(new DescribeTableCommand({ TableName: table })).then(
+        (out) => tableShape(out.Table!),
+        () => {
+          shapes.delete(table); // no such table (yet): its writes fail anyway; ask again next time
+          return table === options.tableName ? { keys: ['pk', 'sk'], indexes: [] } : undefined;
+        },
+      );
+      shapes.set(table, shape);
+    }
+    return shape;
+  };
+
+  // Writes to one item are serialised here, so each write's old and new images are exact. A batch
+  // holds the locks of all its items (taken at once: locks are queues, so no two writers wait on
+  // each other in a cycle).
   const locks = new Map<string, Promise<unknown>>();
-  const withLock = <T>(id: string, fn: () => Promise<T>): Promise<T> => {
-    const before = locks.get(id) ?? Promise.resolve();
-    const run = before.then(fn, fn);
+  const withLocks = <T>(ids: readonly string[], fn: () => Promise<T>): Promise<T> => {
+    const before = Promise.all(ids.map((id) => locks.get(id)));
+    const run = before.then(fn);
     const tail = run.catch(() => undefined);
-    locks.set(id, tail);
+    for (const id of ids) locks.set(id, tail);
     void tail.then(() => {
-      if (locks.get(id) === tail) locks.delete(id);
+      for (const id of ids) if (locks.get(id) === tail) locks.delete(id);
     });
     return run;
+  };
+  // Capacity still being counted after the caller was answered (idle() waits for it).
+  const counting = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    counting.add(p);
+    void p.then(
+      () => counting.delete(p),
+      () => counting.delete(p),
+    );
+    return p;
   };
 
   let sequence = 0n;
@@ -161,9 +428,10 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
 
   const server: Server = createServer((req, res) => void handle(req, res));
   const requests = new Map<string, number>();
+  const capacity = new CapacityCounts();
 
-  // The image of each stream item as the last write through this proxy left it (bounded, oldest
-  // dropped first): an UpdateItem asking for ALL_NEW gets its old image from here instead of a read.
+  // The image of each item as the last write through this proxy left it (bounded, oldest dropped
+  // first): an UpdateItem asking for ALL_NEW gets its old image from here instead of a read.
   const images = new Map<string, Av | null>();
   const remember = (id: string, image: Av | undefined) => {
     images.delete(id);
@@ -178,7 +446,6 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     return image && ttl && ttl <= Date.now() / 1000 ? undefined : { image };
   };
 
-  type Forwarded = { status: number; headers: Headers; body: Buffer };
   // Plain http with kept-alive sockets: every handler request passes here, and fetch's web
   // streams cost several times the CPU per request on the benchmark's hot path.
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -215,9 +482,71 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
       out.end(body);
     });
 
+  /** Sends the caller's request asking for ConsumedCapacity, and for `returnValues` when given. */
+  const send = (c: Call, returnValues?: string) =>
+    forward(
+      c.req,
+      Buffer.from(
+        JSON.stringify({
+          ...c.input,
+          ...(returnValues ? { ReturnValues: returnValues } : {}),
+          ...(c.wantsCapacity ? {} : { ReturnConsumedCapacity: 'TOTAL' }),
+        }),
+      ),
+    );
+
+  /** Counts the table units dynalite reports in an answer. */
+  const count = (c: Call, out: Forwarded) => {
+    if (out.status !== 200) return;
+    const consumed = jsonOf(out).ConsumedCapacity as { CapacityUnits?: number } | { CapacityUnits?: number }[];
+    let units = 0;
+    for (const cc of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) units += cc.CapacityUnits ?? 0;
+    capacity.add(c.caller, c.op, READS.has(c.op) ? { readUnits: units } : { writeUnits: units });
+  };
+
+  /** The caller's answer: without what the proxy asked for on its behalf (ReturnValues, ConsumedCapacity). */
+  const answer = (c: Call, out: Forwarded, addedAttributes = false): Forwarded => {
+    if (out.status !== 200) return out;
+    const json = jsonOf(out);
+    const dropCapacity = !c.wantsCapacity && 'ConsumedCapacity' in json;
+    const dropAttributes = addedAttributes && 'Attributes' in json;
+    if (!dropCapacity && !dropAttributes) return out;
+    const { ConsumedCapacity, Attributes, ...rest } = json;
+    const kept = {
+      ...rest,
+      ...(dropCapacity ? {} : { ConsumedCapacity }),
+      ...(dropAttributes || Attributes === undefined ? {} : { Attributes }),
+    };
+    const headers = new Headers(out.headers);
+    headers.delete('x-amz-crc32'); // the body changed; its checksum no longer applies
+    return { status: out.status, headers, body: Buffer.from(JSON.stringify(kept)) };
+  };
+
+  /** GSI write units of one item's change, counted index by index. */
+  const countIndexes = (c: Call, shape: TableShape, oldImage: Av | undefined, newImage: Av | undefined) => {
+    for (const index of shape.indexes) {
+      const units = indexWriteUnits(index, shape.keys, oldImage, newImage);
+      if (units) capacity.add(c.caller, c.op, { gsiWriteUnits: units }, index.name);
+    }
+  };
+
   /**
-   * A write to a stream item. The images come from the write itself wherever DynamoDB can return
-   * them, so the caller waits for one round trip, not three (read before, write, read after):
+   * A conditional write DynamoDB refused still consumes write units: 1 if the item does not
+   * exist, else per KB of the item (or of the new one a put tried to write, if larger) — "Capacity
+   * units consumed by conditional writes", Amazon DynamoDB developer guide (WorkingWithItems.html).
+   * dynalite reports none: counted from the item as it stands.
+   */
+  const countRefusal = async (c: Call, table: string, key: Av, item?: Av) => {
+    const there = await read(table, key);
+    const bytes = Math.max(there ? itemSize(there) : 0, item ? itemSize(item) : 0);
+    capacity.add(c.caller, c.op, { writeUnits: writeUnitsOf(bytes), refusedConditionalWrites: 1 });
+  };
+
+  /**
+   * A single-item write whose images the proxy needs: to a stream item (a record) or to a table
+   * with global secondary indexes (their write units). The images come from the write itself
+   * wherever DynamoDB can return them, so the caller waits for one round trip, not three (read
+   * before, write, read after):
    * - PutItem / DeleteItem: sent with ReturnValues ALL_OLD (the old image); the new image is the
    *   request's Item (a put replaces the whole item) or nothing (a delete);
    * - UpdateItem asking for ALL_NEW (the store's usual form): the new image is the answer, the old
@@ -226,70 +555,127 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
    *   read after answering, still inside the item's lock, so the next write to the item waits for
    *   it and not the caller;
    * - anything else (UPDATED_OLD/UPDATED_NEW, never used by Parley): read before and after.
-   * Writes to one item stay serialised here, so each record's images are exact. When Parley's
+   * Writes to one item stay serialised here, so each write's images are exact. When Parley's
    * return value was added by the proxy, it is stripped before the answer goes back.
    */
-  const streamWrite = (
-    req: IncomingMessage,
-    op: string,
-    input: { ReturnValues?: string; Item?: Av },
+  const trackedWrite = (
+    c: Call,
+    table: string,
+    shape: TableShape,
     key: Av,
+    stream: boolean,
     respond: (out: Forwarded) => void,
   ): Promise<void> => {
-    const id = `${key.pk!.S}|${key.sk!.S}`;
-    const asked = input.ReturnValues ?? 'NONE';
-    const send = (returnValues: string) =>
-      forward(req, Buffer.from(JSON.stringify({ ...input, ReturnValues: returnValues })));
-    /** The caller's answer when the proxy asked for ALL_OLD on its behalf. */
-    const answer = (out: Forwarded): Forwarded => {
-      if (asked === 'ALL_OLD' || out.status !== 200) return out;
-      const { Attributes: _dropped, ...rest } = JSON.parse(out.body.toString() || '{}') as { Attributes?: Av };
-      const headers = new Headers(out.headers);
-      headers.delete('x-amz-crc32'); // the body changed; its checksum no longer applies
-      return { status: out.status, headers, body: Buffer.from(JSON.stringify(rest)) };
+    const id = `${table}|${JSON.stringify(key)}`;
+    const asked = c.input.ReturnValues ?? 'NONE';
+    const item = c.input.Item as Av | undefined;
+    const settle = (before: Av | undefined, after: Av | undefined) => {
+      countIndexes(c, shape, before, after);
+      if (stream) emit(key, before, after);
+      remember(id, after);
     };
-    const attributesOf = (out: Forwarded): Av | undefined =>
-      out.status === 200 ? (JSON.parse(out.body.toString() || '{}') as { Attributes?: Av }).Attributes : undefined;
+    const refused = async (out: Forwarded) => {
+      if (isConditionalRefusal(out)) await countRefusal(c, table, key, c.op === 'PutItem' ? item : undefined);
+    };
+    const attributesOf = (out: Forwarded): Av | undefined => jsonOf(out).Attributes as Av | undefined;
 
-    return withLock(id, async () => {
-      if ((op === 'PutItem' || op === 'DeleteItem') && (asked === 'NONE' || asked === 'ALL_OLD')) {
-        const out = await send('ALL_OLD');
-        respond(answer(out));
-        if (out.status !== 200) return;
-        const newImage = op === 'PutItem' ? input.Item : undefined;
-        emit(key, attributesOf(out), newImage);
-        remember(id, newImage);
+    return withLocks([id], async () => {
+      if ((c.op === 'PutItem' || c.op === 'DeleteItem') && (asked === 'NONE' || asked === 'ALL_OLD')) {
+        const out = await send(c, 'ALL_OLD');
+        count(c, out);
+        respond(answer(c, out, asked !== 'ALL_OLD'));
+        if (out.status !== 200) return refused(out);
+        settle(attributesOf(out), c.op === 'PutItem' ? item : undefined);
         return;
       }
-      if (op === 'UpdateItem' && asked === 'ALL_NEW') {
-        const before = known(id) ?? { image: await read(key) };
-        const out = await forward(req, Buffer.from(JSON.stringify(input)));
-        respond(out);
-        if (out.status !== 200) return;
-        const after = attributesOf(out);
-        emit(key, before.image, after);
-        remember(id, after);
+      if (c.op === 'UpdateItem' && asked === 'ALL_NEW') {
+        const before = known(id) ?? { image: await read(table, key) };
+        const out = await send(c);
+        count(c, out);
+        respond(answer(c, out));
+        if (out.status !== 200) return refused(out);
+        settle(before.image, attributesOf(out));
         return;
       }
-      if (op === 'UpdateItem' && (asked === 'NONE' || asked === 'ALL_OLD')) {
-        const out = await send('ALL_OLD');
-        respond(answer(out));
-        if (out.status !== 200) return;
-        const after = await read(key);
-        emit(key, attributesOf(out), after);
-        remember(id, after);
+      if (c.op === 'UpdateItem' && (asked === 'NONE' || asked === 'ALL_OLD')) {
+        const out = await send(c, 'ALL_OLD');
+        count(c, out);
+        respond(answer(c, out, asked !== 'ALL_OLD'));
+        if (out.status !== 200) return refused(out);
+        settle(attributesOf(out), await read(table, key));
         return;
       }
-      const before = await read(key);
-      const out = await forward(req, Buffer.from(JSON.stringify(input)));
-      if (out.status === 200) {
-        const after = await read(key);
-        emit(key, before, after);
-        remember(id, after);
-      }
-      respond(out);
+      const before = await read(table, key);
+      const out = await send(c);
+      count(c, out);
+      if (out.status === 200) settle(before, await read(table, key));
+      respond(answer(c, out));
+      if (out.status !== 200) return refused(out);
     });
   };
+
+  /**
+   * A BatchWriteItem touching a table with global secondary indexes: its items' old images are read
+   * first (one BatchGetItem per table, not counted as the caller's), all of its items locked, so
+   * each put or delete's index units come from exact images. Requests DynamoDB leaves unprocessed
+   * changed nothing. (Parley never batch-writes stream items; a batch makes no stream record.)
+   */
+  const trackedBatch = async (
+    c: Call,
+    plan: { table: string; shape: TableShape; id: string; key: Av; newImage: Av | undefined }[],
+    respond: (out: Forwarded) => void,
+  ): Promise<void> =>
+    withLocks(
+      plan.map((p) => p.id),
+      async () => {
+        const old = new Map<string, Av | undefined>();
+        const toRead = new Map<string, typeof plan>();
+        for (const p of plan) {
+          const k = known(p.id);
+          if (k) old.set(p.id, k.image);
+          else toRead.set(p.table, [...(toRead.get(p.table) ?? []), p]);
+        }
+        for (const [table, items] of toRead) {
+          const shape = items[0]!.shape;
+          for (const p of items) old.set(p.id, undefined);
+          let keys: Av[] | undefined = items.map((p) => p.key);
+          while (keys?.length) {
+            const got: BatchGetItemCommandOutput = await reader.send(
+              new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
+            );
+            for (const image of got.Responses?.[table] ?? []) {
+              const key = Object.fromEntries(shape.keys.map((k) => [k, image[k]]));
+              old.set(`${table}|${JSON.stringify(key)}`, image);
+            }
+            keys = got.UnprocessedKeys?.[table]?.Keys;
+          }
+        }
+        const out = await send(c);
+        count(c, out);
+        respond(answer(c, out));
+        if (out.status !== 200) return;
+        const unprocessed = new Set<string>();
+        const left = (jsonOf(out).UnprocessedItems ?? {}) as Record<
+          string,
+          { PutRequest?: { Item: Av }; DeleteRequest?: { Key: Av } }[]
+        >;
+        for (const [table, reqs] of Object.entries(left)) {
+          const shape = plan.find((p) => p.table === table)?.shape;
+          if (!shape) continue;
+          for (const r of reqs) {
+            const source = r.PutRequest?.Item ?? r.DeleteRequest?.Key ?? {};
+            unprocessed.add(`${table}|${JSON.stringify(Object.fromEntries(shape.keys.map((k) => [k, source[k]])))}`);
+          }
+        }
+        for (const p of plan) {
+          if (unprocessed.has(p.id)) continue;
+          countIndexes(c, p.shape, old.get(p.id), p.newImage);
+          // Kept exact where the proxy remembers the item; a batch's items are not added (history
+          // items, written once, would push the items that are updated out of the cache).
+          if (images.has(p.id)) remember(p.id, p.newImage);
+        }
+      },
+    );
 
   const reply = (res: ServerResponse, out: Forwarded) => {
     const headers: Record<string, string> = {};
@@ -306,22 +692,74 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     res.end(JSON.stringify({ __type: 'InternalServerError', message: String(err) }));
   };
 
+  const keyOf = (shape: TableShape, source: Av | undefined): Av | undefined => {
+    if (!source || shape.keys.some((k) => source[k] === undefined)) return undefined;
+    return Object.fromEntries(shape.keys.map((k) => [k, source[k]!]));
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     try {
       const body = await readBody(req);
       const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
       requests.set(op, (requests.get(op) ?? 0) + 1);
-      if (WRITES.has(op)) {
-        const input = JSON.parse(body.toString()) as { TableName?: string; Key?: Av; Item?: Av; ReturnValues?: string };
-        const k = input.Key ?? (input.Item ? { pk: input.Item.pk!, sk: input.Item.sk! } : undefined);
-        const pk = k?.pk?.S;
-        const sk = k?.sk?.S;
-        if (input.TableName === options.tableName && pk && sk && matchesFilters(options.filters, pk, sk)) {
-          await streamWrite(req, op, input, { pk: { S: pk }, sk: { S: sk } }, (out) => reply(res, out));
+      const measured = WRITES.has(op) || READS.has(op) || op === 'BatchWriteItem';
+      if (!measured) {
+        if (TABLE_CHANGES.has(op)) shapes.delete(String((JSON.parse(body.toString()) as Call['input']).TableName));
+        return reply(res, await forward(req, body));
+      }
+      const input = JSON.parse(body.toString()) as Call['input'];
+      const tagged = req.headers[CALLER_HEADER];
+      const c: Call = {
+        req,
+        op,
+        caller: typeof tagged === 'string' && tagged ? tagged : UNTAGGED_CALLER,
+        input,
+        wantsCapacity: input.ReturnConsumedCapacity === 'TOTAL' || input.ReturnConsumedCapacity === 'INDEXES',
+      };
+      const respond = (out: Forwarded) => reply(res, out);
+
+      if (WRITES.has(op) && input.TableName) {
+        const table = input.TableName;
+        const shape = await shapeOf(table);
+        const key = shape && keyOf(shape, (input.Key ?? input.Item) as Av | undefined);
+        const pk = key?.pk?.S;
+        const sk = key?.sk?.S;
+        const stream = table === options.tableName && !!pk && !!sk && matchesFilters(options.filters, pk, sk);
+        if (shape && key && (stream || shape.indexes.length > 0)) {
+          await track(trackedWrite(c, table, shape, key, stream, respond));
+          return;
+        }
+        const out = await send(c);
+        count(c, out);
+        respond(answer(c, out));
+        if (key && isConditionalRefusal(out)) {
+          await track(countRefusal(c, table, key, op === 'PutItem' ? (input.Item as Av) : undefined));
+        }
+        return;
+      }
+      if (op === 'BatchWriteItem') {
+        const plan = [];
+        const requested = (input.RequestItems ?? {}) as Record<
+          string,
+          { PutRequest?: { Item: Av }; DeleteRequest?: { Key: Av } }[]
+        >;
+        for (const [table, reqs] of Object.entries(requested)) {
+          const shape = await shapeOf(table);
+          if (!shape?.indexes.length) continue;
+          for (const r of reqs) {
+            const key = keyOf(shape, r.PutRequest?.Item ?? r.DeleteRequest?.Key);
+            if (key)
+              plan.push({ table, shape, key, id: `${table}|${JSON.stringify(key)}`, newImage: r.PutRequest?.Item });
+          }
+        }
+        if (plan.length) {
+          await track(trackedBatch(c, plan, respond));
           return;
         }
       }
-      reply(res, await forward(req, body));
+      const out = await send(c);
+      count(c, out);
+      respond(answer(c, out));
     } catch (err) {
       failed(res, err);
     }
@@ -332,8 +770,10 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
   return {
     endpoint,
     requests,
+    capacity,
     async idle() {
-      for (let i = 0; i < 500 && (pending > 0 || queue.length > 0); i++) {
+      for (let i = 0; i < 500 && (pending > 0 || queue.length > 0 || counting.size > 0); i++) {
+        await Promise.allSettled([...counting]);
         if (queue.length) flush();
         await draining;
         await new Promise((r) => setTimeout(r, 10));

@@ -126,8 +126,8 @@ export const ASSUMPTIONS = {
    * size rule); priced as ingested bytes too, so the log line is an upper bound.
    */
   logEventOverheadBytes: 26,
-  /** DynamoDB reads are strongly consistent items under 4 KB (1 RRU); queries read under 4 KB (1 RRU). */
-  readUnitsPerRead: 1,
+  // DynamoDB read and write units are not assumed: the benchmark measures them at the local table
+  // (local/dynamo-stream.ts: dynalite's ConsumedCapacity, and GSI write units from the images).
 };
 
 /**

@@ -2,7 +2,11 @@
  * `npm run bench`: figures, not tests (docs/performance.md explains each one and its scenario).
  * Everything runs against the local stack (real gateway, real handlers, dynalite), and every AWS
  * call is counted by a middleware on the real SDK clients (functions/adapters/request-counter.ts)
- * and every Lambda invocation by the local runner, never estimated:
+ * and every Lambda invocation by the local runner, never estimated. DynamoDB is priced by the
+ * capacity the requests consume, as the local table proxy (local/dynamo-stream.ts) measures it:
+ * table read and write units from dynalite's ConsumedCapacity (item sizes, every item of a batch),
+ * and global secondary index write units from each write's old and new images; both attributed to
+ * the function that sent the request (the counter names it in a request header):
  *  1. message latency, visitor → operator through the gateway, with 1, 50 and 200 concurrent chats
  *     at a human pace, then the saturation throughput (every chat sending back to back);
  *  2. page views: sustained rate with 5 operator consoles connected, none lost;
@@ -32,6 +36,7 @@ import {
   LAMBDA_LOGGING,
   lambdaEntries,
 } from '../../lib/lambda-bundling.js';
+import type { CapacityCounts, ConsumedUnits } from '../../local/dynamo-stream.js';
 import { currentInvocation } from '../../local/lambda-runner.js';
 import { ROOT, startLocalStack } from '../../local/stack.js';
 import { api, operatorSession, visitorPage, visitorPageAtConnect, WsClient } from '../support/clients.js';
@@ -149,31 +154,38 @@ interface Counters {
   invocations: Invocations;
   logs: LogBytes;
   proxy: Map<string, number>;
+  /** Capacity consumed at the table (the proxy's measure), by function. */
+  capacity: CapacityCounts;
 }
 function resetAll(c: Counters): void {
   for (const r of [c.ddb, c.posts, c.scheduler, c.events, c.ses]) r.reset();
   c.invocations.reset();
   c.logs.reset();
   c.proxy.clear();
+  c.capacity.clear();
 }
+/** Write and read requests (counts of requests, the targets' unit; capacity is `c.capacity`). */
 const isWrite = (name: string) => /^(Put|Update|Delete|BatchWrite)/.test(name);
-const isRead = (name: string) => /^(Get|Query|BatchGet)/.test(name);
+const isRead = (name: string) => /^(Get|Query|BatchGet|Scan)/.test(name);
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 /** Dollars for what one phase counted, per `units` (chats or page views), by price line. */
 function priced(
   c: Counters,
-  units: number,
+  count: number,
   extra: { inboundFrames: number; connectionMinutes: number; cloudFrontRequests: number; cloudFrontBytes: number },
 ) {
-  const per = (n: number) => n / units;
+  const per = (n: number) => n / count;
+  const units = c.capacity.total();
   const lines: Partial<Record<PriceKey, number>> = {
     wsMessage: cost('wsMessage', per(extra.inboundFrames + c.posts.total())),
     wsConnectionMinute: cost('wsConnectionMinute', extra.connectionMinutes),
     lambdaRequest: cost('lambdaRequest', per(c.invocations.total())),
     lambdaGbSecondArm: cost('lambdaGbSecondArm', per(c.invocations.gbSeconds())),
-    dynamoWriteUnit: cost('dynamoWriteUnit', per(c.ddb.total(isWrite))),
-    dynamoReadUnit: cost('dynamoReadUnit', per(c.ddb.total(isRead) * ASSUMPTIONS.readUnitsPerRead)),
+    // Measured units, not requests: a batch bills each item, an item over 1 KB more than 1 unit,
+    // and every write that changes an index entry bills the index too.
+    dynamoWriteUnit: cost('dynamoWriteUnit', per(units.writeUnits + units.gsiWriteUnits)),
+    dynamoReadUnit: cost('dynamoReadUnit', per(units.readUnits)),
     sesEmail: cost('sesEmail', per(c.ses.total())),
     schedulerInvocation: cost('schedulerInvocation', per(c.scheduler.total((n) => n.startsWith('CreateSchedule')))),
     eventBusEvent: cost('eventBusEvent', per(c.events.total())),
@@ -209,12 +221,32 @@ function logFigures(c: Counters) {
   };
 }
 
+/** Capacity units per `units`, rounded. */
+function perUnit(u: ConsumedUnits, units: number) {
+  return {
+    writeUnits: round(u.writeUnits / units),
+    gsiWriteUnits: round(u.gsiWriteUnits / units),
+    readUnits: round(u.readUnits / units),
+  };
+}
+
 function counted(c: Counters, units: number) {
+  const consumed = c.capacity.total();
   return {
     ddbRequests: round(c.ddb.total() / units),
     ddbWrites: round(c.ddb.total(isWrite) / units),
     ddbReads: round(c.ddb.total(isRead) / units),
     ddbRequestsSeenByTable: round(sum(c.proxy) / units),
+    // Capacity, measured at the table: table write units, GSI write units, read units.
+    ddbWriteUnits: round(consumed.writeUnits / units),
+    ddbGsiWriteUnits: round(consumed.gsiWriteUnits / units),
+    ddbReadUnits: round(consumed.readUnits / units),
+    ddbRefusedConditionalWrites: round(consumed.refusedConditionalWrites / units),
+    ddbGsiWriteUnitsByIndex: Object.fromEntries(
+      [...c.capacity.gsiWriteUnitsByIndex].map(([k, v]) => [k, round(v / units)]),
+    ),
+    ddbUnitsByFunction: Object.fromEntries([...c.capacity.byCaller].map(([k, u]) => [k, perUnit(u, units)])),
+    ddbUnitsByCommand: Object.fromEntries([...c.capacity.byOperation].map(([k, u]) => [k, perUnit(u, units)])),
     ddbByCommand: Object.fromEntries([...c.ddb.counts].map(([k, v]) => [k, round(v / units)])),
     ddbByFunction: Object.fromEntries([...c.ddb.byLabel].map(([k, v]) => [k, round(v / units)])),
     posts: round(c.posts.total() / units),
@@ -234,7 +266,8 @@ async function main() {
   const stack = await startLocalStack({ quiet: true, onInvoke: invocations.onInvoke });
   const byFunction = () => currentInvocation.getStore() ?? 'gateway';
   const c: Counters = {
-    ddb: new RequestCounter(byFunction).attach(documentClient()),
+    // tagCaller: each request names its function to the table proxy, which attributes capacity by it.
+    ddb: new RequestCounter(byFunction).attach(documentClient(), '', { tagCaller: true }),
     posts: new RequestCounter(byFunction).attach(managementClient(process.env.WS_CALLBACK_URL!)),
     scheduler: new RequestCounter(byFunction).attach(schedulerClient()),
     events: new RequestCounter(byFunction).attach(eventBridgeClient()),
@@ -242,6 +275,7 @@ async function main() {
     invocations,
     logs: new LogBytes(() => currentInvocation.getStore()),
     proxy: stack.stream.requests,
+    capacity: stack.stream.capacity,
   };
 
   // Room for every benchmark chat: the site's per-operator limit, set by the demo admin.
@@ -288,6 +322,12 @@ async function main() {
     pageViewsPerSecond: pageViews.pageViewsPerSecond,
     ddbRequestsPerChatMessage: at200.ddbRequestsPerChatMessage,
     ddbRequestsPerPageView: pageViews.counted.ddbRequests,
+    ddbWriteUnitsPerChatMessage: at200.ddbWriteUnitsPerChatMessage,
+    ddbGsiWriteUnitsPerChatMessage: at200.ddbGsiWriteUnitsPerChatMessage,
+    ddbWriteUnitsPerPageView: pageViews.counted.ddbWriteUnits,
+    ddbGsiWriteUnitsPerPageView: pageViews.counted.ddbGsiWriteUnits,
+    ddbWriteUnitsPerChat: chatScenario.counted.ddbWriteUnits,
+    ddbGsiWriteUnitsPerChat: chatScenario.counted.ddbGsiWriteUnits,
     postsPerChatMessage: at200.postsPerChatMessage,
     lambdaInvocationsPerPageView: pageViews.counted.lambdaInvocations,
     costPer1000ChatsUsd: round(chatScenario.costPerChat.total * 1000, 4),
@@ -420,6 +460,12 @@ async function messageLevel(stack: Stack, c: Counters, operators: WsClient[], ch
     // The request path (the chat-message function) and, separately, everything else (the stream).
     ddbRequestsPerChatMessage: round(c.ddb.labelled('chat-message') / messages),
     streamDdbRequestsPerChatMessage: round(c.ddb.labelled(STREAM_ENTRY) / messages),
+    // The capacity of the same requests: table write units and GSI write units, measured.
+    ddbWriteUnitsPerChatMessage: round(c.capacity.total('chat-message').writeUnits / messages),
+    ddbGsiWriteUnitsPerChatMessage: round(c.capacity.total('chat-message').gsiWriteUnits / messages),
+    streamDdbWriteUnitsPerChatMessage: round(
+      (c.capacity.total(STREAM_ENTRY).writeUnits + c.capacity.total(STREAM_ENTRY).gsiWriteUnits) / messages,
+    ),
     ddbScans: c.ddb.total((n) => n.startsWith('Scan')),
     messagesNotDeliveredIn30s: lost,
     postsPerChatMessage: round(c.posts.total() / messages),
@@ -439,6 +485,8 @@ async function messageLevel(stack: Stack, c: Counters, operators: WsClient[], ch
     `${String(chats).padStart(4)} chats  ${String(row.offeredMessagesPerSecond).padStart(4)} msg/s offered  ` +
       `p50 ${String(row.messageLatencyP50Ms).padStart(6)} ms  p99 ${String(row.messageLatencyP99Ms).padStart(6)} ms  ` +
       `DynamoDB/msg ${row.ddbRequestsPerChatMessage} (+${row.streamDdbRequestsPerChatMessage} stream)  ` +
+      `WRU/msg ${row.ddbWriteUnitsPerChatMessage} + ${row.ddbGsiWriteUnitsPerChatMessage} GSI ` +
+      `(+${row.streamDdbWriteUnitsPerChatMessage} stream)  ` +
       `posts/msg ${row.postsPerChatMessage}  scans ${row.ddbScans}  saturation ${row.saturationMessagesPerSecond} msg/s`,
   );
   // End the level's chats: each operator's slots free up for the next level.
@@ -536,6 +584,7 @@ async function pageViewBench(
   console.log(
     `\npage views with ${consoles.length} consoles: ${out.pageViewsPerSecond}/s, ${stored}/${total} stored, ` +
       `DynamoDB/view ${measured.ddbRequests} (table saw ${measured.ddbRequestsSeenByTable}), ` +
+      `WRU/view ${measured.ddbWriteUnits} + ${measured.ddbGsiWriteUnits} GSI, RRU/view ${measured.ddbReadUnits}, ` +
       `Lambda/view ${measured.lambdaInvocations}, posts/view ${measured.posts}, ` +
       `grid frames per console per view ${out.gridFramesPerConsolePerPageView}, ` +
       `$${(costPerPageView.total * 1e6).toFixed(2)} per 1M`,
@@ -607,6 +656,7 @@ async function chatCostScenario(stack: Stack, c: Counters, operators: WsClient[]
   };
   console.log(
     `\nchat scenario (${SCENARIO_MESSAGES} messages, ${operators.length} operators): DynamoDB/chat ${measured.ddbRequests}, ` +
+      `WRU/chat ${measured.ddbWriteUnits} + ${measured.ddbGsiWriteUnits} GSI, RRU/chat ${measured.ddbReadUnits}, ` +
       `posts/chat ${measured.posts}, Lambda/chat ${measured.lambdaInvocations}, ` +
       `$${(costPerChat.total * 1000).toFixed(4)} per 1,000 chats`,
   );

@@ -23,9 +23,10 @@
  */
 import type { ServerEvent, VisitorWelcome, WidgetSettings } from '../functions/protocol/events.js';
 import { LIMITS } from '../functions/protocol/limits.js';
+import { welcomeDigest } from '../functions/protocol/welcome-digest.js';
 import { launcherButton } from './button.js';
 import { backoffDelay } from './core/backoff.js';
-import { type PageFields, pageFields, readSnapshot, withPageView } from './core/connect.js';
+import { type ButtonSnapshot, type PageFields, pageFields, readSnapshot, withPageView } from './core/connect.js';
 import type { VisitorFrame } from './core/frames.js';
 import { customFromDataset, hookHistory, mergeCustom, routeWatcher } from './core/tracking.js';
 import type { ChatModule, ChatWindow, HostEvent, LoaderHost } from './host.js';
@@ -126,13 +127,15 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
 
   let buttonText = '';
   let cfg: Partial<WidgetSettings> | undefined;
+  /** The latest welcome, as the snapshot keeps it. */
+  let kept: ButtonSnapshot | undefined;
   const renderButton = () => {
     const chatting = online > 0 && !blocked;
     label.textContent = chatting ? buttonText || labels.liveHelp : labels.offlineButton;
     wrap.classList.toggle('off', !chatting);
     button.hidden = !shown || windowOpen;
-    if (welcomed)
-      storage(true, snapKey, JSON.stringify({ widget: cfg, operatorsOnline: online, chatBlocked: blocked }));
+    if (welcomed && kept)
+      storage(true, snapKey, JSON.stringify({ ...kept, widget: cfg, operatorsOnline: online, chatBlocked: blocked }));
   };
   const setState = (settings: Partial<WidgetSettings> | undefined, ops: number, noChat: boolean) => {
     cfg = settings || cfg;
@@ -282,6 +285,8 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
 
   const onWelcome = (w: VisitorWelcome) => {
     attempt = 0;
+    const { chat: open, reqId: _r, type: _t, role: _o, ...rest } = w;
+    kept = { ...rest, open: !!open && open.status !== 'ended' };
     if (w.visitorToken && w.visitorToken !== token) {
       token = w.visitorToken;
       storage(false, tokenKey, token);
@@ -308,7 +313,10 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
     let opened = false;
     const url = token ? `${wsUrl}&vt=${encodeURIComponent(token)}` : wsUrl;
     // The page load's first socket carries the page view (not after a refused try: `pv` may be why).
-    const pvUrl = sockets || failedOpens ? undefined : withPageView(url, view());
+    // The previous page's whole welcome, no chat open, same visitor: the server need not repeat it.
+    const held = !sockets && snap?.visitorId && !snap.open && snap.visitorToken === token ? snap : undefined;
+    const known = held && welcomeDigest(held);
+    const pvUrl = sockets || failedOpens ? undefined : withPageView(url, { ...view(), ...(known ? { known } : {}) });
     const s = new WebSocket(pvUrl || url);
     ws = s;
     s.onopen = () => {
@@ -316,7 +324,12 @@ type ParleyGlobal = { __parley?: boolean; parley?: ParleyApi };
       failedOpens = 0;
       live = false;
       emit({ type: 'open' });
-      if (pvUrl)
+      if (pvUrl && known) {
+        // The server sends a welcome only if its own differs from the one held: take that one now.
+        const w = { ...held, type: 'welcome', role: 'visitor' } as VisitorWelcome;
+        onWelcome(w);
+        emit(w);
+      } else if (pvUrl)
         // The server pushes the welcome; should it never come, a new socket asks with a frame.
         setTimeout(() => ws === s && !live && s.close(), 10_000);
       else pageView(undefined, sockets > 0 && location.href.slice(0, LIMITS.url) === sentUrl);

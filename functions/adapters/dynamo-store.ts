@@ -216,6 +216,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
       if (input.enrichment?.geo) changes.geo = input.enrichment.geo;
       if (input.enrichment?.client) changes.client = input.enrichment.client;
       if (input.pushWelcome) changes.welcomeSocket = input.socket;
+      if (input.pushWelcome && input.knownWelcome) changes.welcomeKnown = input.knownWelcome;
       const gapStart = input.at - input.visitGapMs;
 
       // One write records the view and the socket. Whether it begins a visit (a new visitor, or no
@@ -228,6 +229,7 @@ export function createDynamoStore(db: DynamoDBDocumentClient, tableName: string,
         // Visitors written before the keys-only visitors index sat in gsi1 (all attributes, so
         // every write to them wrote that index too): moved out on their next view.
         const removes: string[] = ['gsi1pk', 'gsi1sk'];
+        if (input.pushWelcome && !input.knownWelcome) removes.push('welcomeKnown');
         if (newVisit) {
           fields.visitStart = input.at;
           for (const [field, value] of [

@@ -69,12 +69,15 @@ function pageDeltas(pv: { url: string; at: number; entry?: boolean; prevUrl?: st
 /** The socket a change of a visitor profile owes a welcome (`welcomeSocket` changed), if any. */
 export function welcomeOwedBy(
   change: ChangeRecord,
-): { visitorId: string; connectionId: string; connectedAt: number } | undefined {
+): { visitorId: string; connectionId: string; connectedAt: number; known?: string } | undefined {
   if (change.sk !== 'PROFILE' || !change.pk.startsWith('VIS#') || !change.newImage) return undefined;
   const owed = change.newImage.welcomeSocket;
   if (typeof owed !== 'string' || owed === change.oldImage?.welcomeSocket) return undefined;
   const socket = parseSocketElement(owed);
-  return socket ? { visitorId: String(change.newImage.visitorId), ...socket } : undefined;
+  const known = change.newImage.welcomeKnown;
+  return socket
+    ? { visitorId: String(change.newImage.visitorId), ...socket, ...(typeof known === 'string' ? { known } : {}) }
+    : undefined;
 }
 
 /**
@@ -196,7 +199,7 @@ export async function processChanges(
   const views: (Omit<PageViewItem, 'retentionDays'> & { prevAt?: number })[] = [];
   const closed: ClosedSockets[] = [];
   /** Sockets owed a welcome (their page view came with the connect), by visitor. */
-  const welcomes = new Map<string, { visitorId: string; connectionId: string; connectedAt: number }>();
+  const welcomes = new Map<string, { visitorId: string; connectionId: string; connectedAt: number; known?: string }>();
   for (const c of changes) {
     const counted = reportDeltas(c);
     if (counted) counters.set(counted.siteId, [...(counters.get(counted.siteId) ?? []), ...counted.deltas]);
@@ -222,10 +225,10 @@ export async function processChanges(
   }
   // Welcomes first: a visitor's widget waits for its own. Sent with the visitor as the batch
   // leaves it, to sockets still open.
-  const welcomed = [...welcomes.values()].flatMap(({ visitorId, ...socket }) => {
+  const welcomed = [...welcomes.values()].flatMap(({ visitorId, known, ...socket }) => {
     const visitor = visitors.get(visitorId);
     const open = visitor?.sockets?.some((s) => s.connectionId === socket.connectionId);
-    return visitor && open ? [welcomeFromStream(deps, visitor, socket)] : [];
+    return visitor && open ? [welcomeFromStream(deps, visitor, socket, known)] : [];
   });
   await Promise.all([
     ...welcomed,

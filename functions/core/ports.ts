@@ -59,6 +59,8 @@ export interface PageViewInput {
    * (`welcomeSocket`), which the table stream posts once the socket is open.
    */
   pushWelcome?: boolean;
+  /** With pushWelcome: the digest of the welcome the widget holds (`welcomeKnown`). */
+  knownWelcome?: string;
 }
 
 export interface VisitStart {

@@ -93,6 +93,8 @@ export interface VisitorRecord {
    * owed a `welcome`, which the table stream posts when this changes (core/visitors.ts).
    */
   welcomeSocket?: string;
+  /** The digest of the welcome that socket's widget already holds (no welcome when unchanged). */
+  welcomeKnown?: string;
 }
 
 export interface OperatorRecord {

@@ -6,6 +6,7 @@
 import type { VisitorDetails, VisitorNote, VisitorWelcome, VisitSummary } from '../protocol/index.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { NoteVisitorFrame, PageViewFrame, TagVisitorFrame, VisitorInfoFrame } from '../protocol/schemas.js';
+import { welcomeDigest } from '../protocol/welcome-digest.js';
 import { type Caller, withReqId } from './context.js';
 import { deliver } from './delivery.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
@@ -151,7 +152,7 @@ export async function recordPageView(
     visit: { ...(external ? { referrer: external } : {}), ...(search ? { search } : {}) },
     // A visitor without a valid token is new: their first view begins a visit.
     guessNewVisit: !identity.returning && (atConnect || !seenSockets.has(socket)),
-    ...(atConnect ? { pushWelcome: true } : {}),
+    ...(atConnect ? { pushWelcome: true, ...(frame.known ? { knownWelcome: frame.known } : {}) } : {}),
   });
   if (!atConnect) remember(socket);
   // The page-view history item and the report counters follow from this write on the stream.
@@ -166,7 +167,12 @@ export async function recordPageView(
  * same answer a `page-view` frame gets, to that socket. A retried stream batch welcomes again,
  * which the widget takes as a refresh.
  */
-export async function welcomeFromStream(deps: Deps, visitor: VisitorRecord, socket: Socket): Promise<void> {
+export async function welcomeFromStream(
+  deps: Deps,
+  visitor: VisitorRecord,
+  socket: Socket,
+  known?: string,
+): Promise<void> {
   const settings = await siteSettings(deps, visitor.siteId);
   const caller: Caller = {
     identity: {
@@ -178,7 +184,7 @@ export async function welcomeFromStream(deps: Deps, visitor: VisitorRecord, sock
     connectionId: socket.connectionId,
     ...(socket.connectedAt ? { connectedAt: socket.connectedAt } : {}),
   };
-  await welcomeVisitor(deps, caller, visitor, settings);
+  await welcomeVisitor(deps, caller, visitor, settings, known);
 }
 
 function remember(socket: string): void {
@@ -192,6 +198,7 @@ async function welcomeVisitor(
   caller: Caller,
   counted: VisitorRecord,
   settings: SiteSettings,
+  known?: string,
 ): Promise<void> {
   const identity = caller.identity as Extract<Identity, { role: 'visitor' }>;
   const chat = counted.openChatId ? await deps.store.getChat(counted.openChatId) : undefined;
@@ -218,6 +225,8 @@ async function welcomeVisitor(
     chatBlocked: counted.tag === 'unwelcome',
     ...(departments.length > 1 ? { departments } : {}),
   };
+  // The widget holds this very welcome from its previous page, and there is no chat to restore.
+  if (known && !welcome.chat && welcomeDigest(welcome) === known) return;
   await deliver(deps, [caller.connectionId], withReqId(welcome, caller.reqId));
 }
 

@@ -59,6 +59,11 @@ export const pageViewSchema = z.object({
     }),
   ),
   custom: z.optional(customInfoSchema),
+  /**
+   * At connect only (`pv`): the digest of the welcome the widget already holds
+   * (protocol/welcome-digest.ts); the server sends no welcome when its own would be the same.
+   */
+  known: z.optional(z.string().check(z.maxLength(16))),
 });
 
 /** `parley('set', {...})` on the page: custom visitor information, merged into what is known. */

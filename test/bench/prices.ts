@@ -109,6 +109,12 @@ export function cost(key: PriceKey, count: number): number {
 export const ASSUMPTIONS = {
   /** A visitor stays this long on a page (the page's socket stays open for that long). */
   pageDwellMinutes: 1,
+  /**
+   * How long the cost scenario's benchmark browsers really keep a page open (a second, not the
+   * minute priced above, so that the run takes seconds): how many views share a stream batch
+   * follows from it, hence the report-counter writes and grid frames per view.
+   */
+  benchPageDwellMs: 1000,
   /** A chat lasts this long (the visitor's socket while chatting; operators are online anyway). */
   chatMinutes: 10,
   /**

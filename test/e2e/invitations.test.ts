@@ -276,9 +276,9 @@ describe.skipIf(!hasChromium && !requireBrowser)('invitations in Chromium agains
     'the same visitor is not invited automatically again within 60 minutes, and is after them',
     async () => {
       // Another product page: the rule matches again, but within the hour nothing is scheduled…
-      const welcomes = received(visitor, 'welcome').length;
+      // (The page holds its previous welcome and the server has nothing new to say: no welcome comes;
+      // the grid shows the view.)
       await visitor.goto(`${stack.url}/product.html?lamp=2`);
-      await expect.poll(() => received(visitor, 'welcome').length, LIVE).toBeGreaterThan(welcomes);
       await expect.poll(() => rowOf(visitorId).getByTestId('visitor-page').textContent(), LIVE).toContain('lamp=2');
       await stack.stream.idle();
       expect(mySchedules()).toHaveLength(0);

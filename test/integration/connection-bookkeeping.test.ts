@@ -13,6 +13,8 @@ import { RequestCounter } from '../../functions/adapters/request-counter.js';
 import type { Store } from '../../functions/core/ports.js';
 import { STREAM_ENTRY, WS_AUTHORIZER_ENTRY, WS_INTEGRATIONS } from '../../functions/handlers/routes.js';
 import { integrationRequest, requestTemplate } from '../../functions/handlers/ws-integrations.js';
+import type { VisitorWelcome } from '../../functions/protocol/events.js';
+import { welcomeDigest } from '../../functions/protocol/welcome-digest.js';
 import { currentInvocation } from '../../local/lambda-runner.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { operatorSession, visitorPage, visitorPageAtConnect, WsClient } from '../support/clients.js';
@@ -119,6 +121,53 @@ describe('a full page load', () => {
     await a.ws.close();
     await b.ws.close();
   }, 15_000);
+
+  it('sends no welcome to a widget that holds the same one (pv.known), and one when anything differs or a chat is open', async () => {
+    const first = await visitorPageAtConnect(stack, { url: 'https://shop.example/k1', title: 'K1' });
+    const w = first.welcome as unknown as VisitorWelcome;
+    const vt = w.visitorToken;
+    await first.ws.close();
+    const quiet = async (known: string, url: string) => {
+      const pv = { url, title: url, known };
+      const ws = await WsClient.open(
+        `${stack.wsUrl}?role=visitor&site=${stack.siteId}&vt=${encodeURIComponent(vt)}&pv=${encodeURIComponent(JSON.stringify(pv))}`,
+      );
+      await until(async () => (await store.getVisitor(w.visitorId))?.url === url);
+      await stack.stream.idle();
+      await new Promise((r) => setTimeout(r, 200));
+      await stack.stream.idle();
+      return { ws, welcomes: ws.frames.filter((f) => f.type === 'welcome') };
+    };
+
+    // Same welcome held: the view is recorded, the grid learns it, and nothing is posted to the page.
+    const same = await quiet(welcomeDigest(w), 'https://shop.example/k2');
+    expect(same.welcomes).toEqual([]);
+    await console1.next(
+      (f) =>
+        f.type === 'visitors' &&
+        (f.visitors as { visitorId: string; url: string }[]).some(
+          (r) => r.visitorId === w.visitorId && r.url === 'https://shop.example/k2',
+        ),
+    );
+    await same.ws.close();
+
+    // Another availability than the page holds: the server's welcome comes.
+    const stale = await quiet(
+      welcomeDigest({ ...w, operatorsOnline: w.operatorsOnline + 5 }),
+      'https://shop.example/k3',
+    );
+    expect(stale.welcomes).toHaveLength(1);
+    expect(stale.welcomes[0]).toMatchObject({ visitorId: w.visitorId, operatorsOnline: w.operatorsOnline });
+    // An open chat: restored by a welcome, whatever the widget holds.
+    const asked = await stale.ws.request({ action: 'chat-request', name: 'Kay' });
+    expect(asked.type).toBe('chat-update');
+    await stale.ws.close();
+    const chatting = await quiet(welcomeDigest(w), 'https://shop.example/k4');
+    expect(chatting.welcomes).toHaveLength(1);
+    expect(chatting.welcomes[0]!.chat).toMatchObject({ chatId: (asked.chat as { chatId: string }).chatId });
+    await chatting.ws.request({ action: 'end-chat', chatId: (asked.chat as { chatId: string }).chatId });
+    await chatting.ws.close();
+  }, 20_000);
 
   it('refuses a connect whose page view is invalid, before any write', async () => {
     const invalid = [

@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { LIMITS } from '../../functions/protocol/limits.js';
 import { pageViewSchema } from '../../functions/protocol/schemas.js';
+import { welcomeDigest } from '../../functions/protocol/welcome-digest.js';
 import { MAX_CONNECT_URL, pageFields, readSnapshot, withPageView } from '../../widget/core/connect.js';
 import { customFromDataset, mergeCustom } from '../../widget/core/tracking.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureBuilt, LIVE, ROOT } from '../e2e/support/browser.js';
@@ -263,14 +264,17 @@ describe.skipIf(!hasChromium && !requireBrowser)('the loader in Chromium: the pa
     await expect.poll(() => pageViews().at(-1), LIVE).toMatchObject({ spa: true, url: `${origin}/shop/lamp` });
   });
 
-  it('shows the next page’s button at once from the snapshot, opens chat only once the welcome has come', async () => {
+  it('shows the next page’s button at once from the snapshot, sends its digest (pv.known) and takes it as the welcome', async () => {
     const p = await newPage();
     await p.goto(`${origin}/one`);
     await expect.poll(() => p.getByTestId('parley-button').textContent(), LIVE).toBe('Ask us');
-    expect(await p.evaluate(() => JSON.parse(sessionStorage.getItem('parley:w:demo') || 'null'))).toMatchObject({
+    const held = await p.evaluate(() => JSON.parse(sessionStorage.getItem('parley:w:demo') || 'null'));
+    expect(held).toMatchObject({
       widget: { buttonText: 'Ask us', color: '#be123c' },
       operatorsOnline: 1,
       chatBlocked: false,
+      visitorId: expect.any(String),
+      open: false,
     });
 
     mode.pushMs = 1500;
@@ -279,12 +283,25 @@ describe.skipIf(!hasChromium && !requireBrowser)('the loader in Chromium: the pa
     await button.waitFor({ timeout: 1000 });
     expect(await button.textContent()).toBe('Ask us');
     expect(sockets.at(-1)?.frames).toEqual([]);
-    // Clicked before the welcome: the window opens when it arrives, not before.
-    await button.click();
-    expect(await p.getByTestId('parley-name').count()).toBe(0);
-    await p.getByTestId('parley-name').waitFor(LIVE);
     expect(pv(sockets.at(-1)).url).toBe(`${origin}/two`);
+    expect(pv(sockets.at(-1)).known).toBe(welcomeDigest(held));
+    // The held welcome is this page's: a click opens the window without waiting for the server.
+    await button.click();
+    await p.getByTestId('parley-name').waitFor({ timeout: 1000 });
     expect(pageViews()).toEqual([]);
+  });
+
+  it('holds no welcome over a page whose welcome had an open chat: the next page waits for the server', async () => {
+    const p = await newPage();
+    await p.goto(`${origin}/one`);
+    await expect.poll(() => p.getByTestId('parley-button').textContent(), LIVE).toBe('Ask us');
+    await p.evaluate(() => {
+      const w = JSON.parse(sessionStorage.getItem('parley:w:demo') || 'null');
+      sessionStorage.setItem('parley:w:demo', JSON.stringify({ ...w, open: true }));
+    });
+    await p.goto(`${origin}/two`);
+    await expect.poll(() => sockets.length, LIVE).toBeGreaterThan(1);
+    expect(pv(sockets.at(-1)).known).toBeUndefined();
   });
 
   it('reports a route change made while the welcome was on its way, once it has come', async () => {

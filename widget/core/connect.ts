@@ -44,11 +44,22 @@ export function withPageView(url: string, pv: PageFields): string | undefined {
   return full.length > MAX_CONNECT_URL ? undefined : full;
 }
 
-/** What the launcher needs from the latest welcome (sessionStorage `parley:w:SITE`). */
+/**
+ * The latest welcome (sessionStorage `parley:w:SITE`), without its chat, kept current by later
+ * availability frames: the launcher shows from it at once, and, when it is a whole welcome with no
+ * chat open (`open` false), the next page sends its digest as `pv.known` and treats it as that
+ * page's welcome unless the server sends another.
+ */
 export interface ButtonSnapshot {
   widget: Partial<WidgetSettings>;
   operatorsOnline: number;
   chatBlocked: boolean;
+  visitorId?: string;
+  visitorToken?: string;
+  returning?: boolean;
+  departments?: string[];
+  /** A chat was open at that welcome: the next page needs the server's welcome to restore it. */
+  open?: boolean;
 }
 
 /** The stored snapshot, or undefined when there is none or it is not one. */

@@ -685,9 +685,11 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     res.writeHead(out.status, headers);
     res.end(out.body);
   };
+  let stopped = false;
   const failed = (res: ServerResponse, err: unknown) => {
     // Answered already: the write went through, but its record could not be made.
-    if (res.headersSent) return console.error('[stream] record lost after a write', err);
+    // (After stop, dynalite is going away with the stack: nothing left to record for.)
+    if (res.headersSent) return stopped || console.error('[stream] record lost after a write', err);
     res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'InternalServerError' });
     res.end(JSON.stringify({ __type: 'InternalServerError', message: String(err) }));
   };
@@ -780,7 +782,10 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
       }
     },
     async stop() {
+      stopped = true;
       clearTimeout(timer);
+      // Writes already answered may still be reading their new image: let them finish first.
+      await Promise.allSettled([...counting]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       agent.destroy();

@@ -23,29 +23,9 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-export async function startDynamo(options: {
-  dataDir?: string;
-  tableName?: string;
-  sweepMs?: number;
-}): Promise<LocalDynamo> {
-  const tableName = options.tableName ?? 'parley';
-  // dynalite runs in a child process: its LevelDB work gets the second core, not the handlers'.
-  const child = fork(
-    join(dirname(fileURLToPath(import.meta.url)), 'dynalite-process.cjs'),
-    [JSON.stringify(options.dataDir ? { path: options.dataDir } : {})],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`dynalite exited with code ${code}`)));
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const definition: CreateTableCommandInput = {
+/** The Parley table as the CDK app defines it (lib/data.ts): keys, both indexes, on demand. */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
@@ -79,6 +59,31 @@ export async function startDynamo(options: {
       },
     ],
   };
+}
+
+export async function startDynamo(options: {
+  dataDir?: string;
+  tableName?: string;
+  sweepMs?: number;
+}): Promise<LocalDynamo> {
+  const tableName = options.tableName ?? 'parley';
+  // dynalite runs in a child process: its LevelDB work gets the second core, not the handlers'.
+  const child = fork(
+    join(dirname(fileURLToPath(import.meta.url)), 'dynalite-process.cjs'),
+    [JSON.stringify(options.dataDir ? { path: options.dataDir } : {})],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`dynalite exited with code ${code}`)));
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const definition = tableDefinition(tableName);
   try {
     await client.send(new CreateTableCommand(definition));
   } catch (err) {

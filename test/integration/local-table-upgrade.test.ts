@@ -13,7 +13,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDynamo } from '../../local/dynamo.js';
+import { startDynamo, tableDefinition } from '../../local/dynamo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-upgrade-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,32 +26,17 @@ describe('a local table kept on disk from an older version', () => {
     // An "old" run: the table with gsi1 only, and one item.
     const old = await startDynamo({ dataDir: dir, tableName: 'legacy-probe' });
     const c1 = clientFor(old.endpoint);
+    // The table as it was defined before gsi2: today's definition without that index.
+    const today = tableDefinition('old');
     await c1.send(
       new CreateTableCommand({
-        TableName: 'old',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'gsi1pk', AttributeType: 'S' },
-          { AttributeName: 'gsi1sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'gsi1',
-            KeySchema: [
-              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
+        ...today,
+        AttributeDefinitions: today.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('gsi2')),
+        GlobalSecondaryIndexes: today.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== 'gsi2'),
       }),
     );
+    const before = await c1.send(new DescribeTableCommand({ TableName: 'old' }));
+    expect((before.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName)).toEqual(['gsi1']);
     await c1.send(
       new PutItemCommand({ TableName: 'old', Item: { pk: { S: 'VIS#v1' }, sk: { S: 'PROFILE' }, url: { S: 'u' } } }),
     );

@@ -124,27 +124,36 @@ export async function operatorSession(
   return { ws, welcome, idToken };
 }
 
-/** A visitor page: connect, page-view, welcome. */
-export async function visitorPage(
-  stack: LocalStack,
-  page: {
-    url?: string;
-    title?: string;
-    vt?: string;
-    referrer?: string;
-    headers?: Record<string, string>;
-    extra?: Record<string, unknown>;
-  } = {},
-): Promise<{ ws: WsClient; welcome: Frame }> {
-  const vt = page.vt ? `&vt=${encodeURIComponent(page.vt)}` : '';
-  const ws = await WsClient.open(`${stack.wsUrl}?role=visitor&site=${stack.siteId}${vt}`, page.headers);
-  const welcome = await ws.request({
-    action: 'page-view',
+/** A page a test visitor loads: the page (defaults: the shop's home), a token, headers, more fields. */
+export interface VisitorPageOptions {
+  url?: string;
+  title?: string;
+  vt?: string;
+  referrer?: string;
+  headers?: Record<string, string>;
+  extra?: Record<string, unknown>;
+}
+
+/** The page view such a page sends, as the `page-view` frame's fields. */
+function pageViewOf(page: VisitorPageOptions): Record<string, unknown> {
+  return {
     url: page.url ?? 'https://shop.example/',
     title: page.title ?? 'Home',
     ...(page.referrer ? { referrer: page.referrer } : {}),
     ...page.extra,
-  });
+  };
+}
+
+const visitorUrl = (stack: LocalStack, page: VisitorPageOptions) =>
+  `${stack.wsUrl}?role=visitor&site=${stack.siteId}${page.vt ? `&vt=${encodeURIComponent(page.vt)}` : ''}`;
+
+/** A visitor page: connect, page-view, welcome. */
+export async function visitorPage(
+  stack: LocalStack,
+  page: VisitorPageOptions = {},
+): Promise<{ ws: WsClient; welcome: Frame }> {
+  const ws = await WsClient.open(visitorUrl(stack, page), page.headers);
+  const welcome = await ws.request({ action: 'page-view', ...pageViewOf(page) });
   return { ws, welcome };
 }
 
@@ -154,27 +163,11 @@ export async function visitorPage(
  */
 export async function visitorPageAtConnect(
   stack: LocalStack,
-  page: {
-    url?: string;
-    title?: string;
-    vt?: string;
-    referrer?: string;
-    headers?: Record<string, string>;
-    extra?: Record<string, unknown>;
-  } = {},
+  page: VisitorPageOptions = {},
   timeoutMs = 5000,
 ): Promise<{ ws: WsClient; welcome: Frame }> {
-  const vt = page.vt ? `&vt=${encodeURIComponent(page.vt)}` : '';
-  const pv = {
-    url: page.url ?? 'https://shop.example/',
-    title: page.title ?? 'Home',
-    ...(page.referrer ? { referrer: page.referrer } : {}),
-    ...page.extra,
-  };
-  const ws = await WsClient.open(
-    `${stack.wsUrl}?role=visitor&site=${stack.siteId}${vt}&pv=${encodeURIComponent(JSON.stringify(pv))}`,
-    page.headers,
-  );
+  const pv = encodeURIComponent(JSON.stringify(pageViewOf(page)));
+  const ws = await WsClient.open(`${visitorUrl(stack, page)}&pv=${pv}`, page.headers);
   const welcome = await ws.next((f) => f.type === 'welcome' && f.role === 'visitor', timeoutMs);
   return { ws, welcome };
 }

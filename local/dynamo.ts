@@ -86,6 +86,7 @@ export async function startDynamo(options: {
   const definition = tableDefinition(tableName);
   try {
     await client.send(new CreateTableCommand(definition));
+    await tableStatus(client, tableName, 'ACTIVE');
   } catch (err) {
     if ((err as Error).name !== 'ResourceInUseException') throw err; // kept on disk from an earlier run
     await upgradeTable(client, definition);
@@ -147,7 +148,10 @@ async function upgradeTable(client: DynamoDBClient, definition: CreateTableComma
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   await client.send(new DeleteTableCommand({ TableName }));
+  await tableStatus(client, TableName, undefined);
   await client.send(new CreateTableCommand(definition));
+  // dynalite answers CreateTable while the table is still CREATING (for a moment with createTableMs 0).
+  await tableStatus(client, TableName, 'ACTIVE');
   for (let i = 0; i < items.length; i += 25) {
     let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     while (pending.length) {
@@ -156,4 +160,20 @@ async function upgradeTable(client: DynamoDBClient, definition: CreateTableComma
     }
   }
   console.log(`local table ${TableName}: added its new indexes, ${items.length} items kept`);
+}
+
+/** Waits until the table is in `status` (undefined: gone), for up to 10 seconds. */
+async function tableStatus(client: DynamoDBClient, TableName: string, status: string | undefined): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const now = await client.send(new DescribeTableCommand({ TableName })).then(
+      (out) => out.Table?.TableStatus,
+      (err: Error) => {
+        if (err.name === 'ResourceNotFoundException') return undefined;
+        throw err;
+      },
+    );
+    if (now === status) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`local table ${TableName} did not become ${status ?? 'deleted'}`);
 }

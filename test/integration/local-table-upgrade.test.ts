@@ -35,7 +35,12 @@ describe('a local table kept on disk from an older version', () => {
         GlobalSecondaryIndexes: today.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== 'gsi2'),
       }),
     );
-    const before = await c1.send(new DescribeTableCommand({ TableName: 'old' }));
+    let before = await c1.send(new DescribeTableCommand({ TableName: 'old' }));
+    // (dynalite answers CreateTable while the table is CREATING, for a moment)
+    for (let i = 0; before.Table?.TableStatus !== 'ACTIVE' && i < 400; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      before = await c1.send(new DescribeTableCommand({ TableName: 'old' }));
+    }
     expect((before.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName)).toEqual(['gsi1']);
     await c1.send(
       new PutItemCommand({ TableName: 'old', Item: { pk: { S: 'VIS#v1' }, sk: { S: 'PROFILE' }, url: { S: 'u' } } }),

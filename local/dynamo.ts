@@ -134,6 +134,8 @@ export async function startDynamo(options: {
 /**
  * A table kept on disk (`--data`) from before an index was added: dynalite cannot add an index to
  * a table, so the table is copied out, created again as defined, and its items written back.
+ * (A Scan, once, when `npm start` opens an old local table: the local runtime's start-up, never a
+ * request path; in AWS, CloudFormation adds an index in place.)
  */
 async function upgradeTable(client: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
   const TableName = definition.TableName!;

@@ -1,27 +1,23 @@
 /** A button with a panel under (or above) it, and a modal dialog. Esc and a click outside close both. */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEscapeLayer } from './escape-layers.js';
 import { CloseIcon } from './icons.js';
 
-/** Closes on Escape (marked handled, so panels behind stay open) and on a press outside `ref`. */
+/** Closes on Escape (the top-most layer only, so panels behind stay open) and on a press outside `ref`. */
 function useDismiss(ref: { current: HTMLElement | null }, open: boolean, close: () => void, outside = true): void {
+  useEscapeLayer(open, close);
+  // The latest `close`, read when a press comes: the listener stays put across renders.
+  const latest = useRef(close);
+  latest.current = close;
   useEffect(() => {
-    if (!open) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' || e.defaultPrevented) return;
-      e.preventDefault();
-      close();
-    };
+    if (!open || !outside) return;
     const onDown = (e: PointerEvent) => {
-      if (outside && ref.current && !ref.current.contains(e.target as Node)) close();
+      if (ref.current && !ref.current.contains(e.target as Node)) latest.current();
     };
-    document.addEventListener('keydown', onKey);
     document.addEventListener('pointerdown', onDown, true);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('pointerdown', onDown, true);
-    };
-  }, [open, close, outside, ref]);
+    return () => document.removeEventListener('pointerdown', onDown, true);
+  }, [open, outside, ref]);
 }
 
 export function Dropdown({

@@ -20,6 +20,7 @@ import { countryName, presenceAt, STATUS_LABEL, TAG_LABEL } from '../grid.js';
 import { inviteBlocker } from '../invitations.js';
 import { type ConsoleStore, isMine } from '../store.js';
 import { VisitorPrivacy } from './AdminPrivacy.js';
+import { useEscapeLayer } from './escape-layers.js';
 import { useNow } from './hooks.js';
 import { CloseIcon, ExternalIcon, StatusIcon, WarnIcon } from './icons.js';
 import { CountryCode, InvitationBadge, rowLabel } from './VisitorsGrid.js';
@@ -103,14 +104,8 @@ export function VisitorInfo({ store, api, visitorId }: { store: ConsoleStore; ap
     };
   }, [api, store, visitorId, v?.pageViews, v?.visits, v?.chatId, v?.chatStatus]);
 
-  // Esc closes the panel from anywhere (a field that uses Esc itself marks the event handled).
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && !e.defaultPrevented) store.select(undefined);
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [store]);
+  // Esc closes the panel from anywhere, once nothing opened over it (a dialog, a menu) is left.
+  useEscapeLayer(true, () => store.select(undefined));
 
   const row: VisitorRow | undefined = v ?? details?.visitor;
   const close = () => store.select(undefined);

@@ -11,6 +11,7 @@ import type { BuildOptions } from 'esbuild';
 import {
   EVENT_RULES,
   HTTP_API_ENTRY,
+  REPORT_STREAM_ENTRY,
   SCHEDULE_TARGETS,
   STREAM_ENTRY,
   WS_AUTHORIZER_ENTRY,
@@ -161,6 +162,7 @@ export function lambdaEntries(): string[] {
       ...WS_ROUTES.map((r) => r.entry),
       WS_AUTHORIZER_ENTRY,
       STREAM_ENTRY,
+      REPORT_STREAM_ENTRY,
       HTTP_API_ENTRY,
       ...EVENT_RULES.map((r) => r.entry),
       ...SCHEDULE_TARGETS.map((t) => t.entry),

@@ -13,6 +13,7 @@ import { ParleyObservability } from './observability.js';
 import { grantVisitorTokenSecret, RealtimeApi } from './realtime-api.js';
 import { ScheduleTargets } from './schedule-targets.js';
 import { ParleyScheduling } from './scheduling.js';
+import { ReportStream } from './report-stream.js';
 import { VisitorStream } from './visitor-stream.js';
 
 export interface ParleyStackProps extends StackProps {
@@ -46,6 +47,7 @@ export class ParleyStack extends Stack {
   readonly eventHandlers: ParleyEventHandlers;
   readonly scheduleTargets: ScheduleTargets;
   readonly visitorStream: VisitorStream;
+  readonly reportStream: ReportStream;
   readonly visitorTokenSecret: secretsmanager.Secret;
   readonly observability: ParleyObservability;
 
@@ -83,6 +85,8 @@ export class ParleyStack extends Stack {
     });
     // The stream welcomes the sockets whose page view came with the connect: with a visitor token.
     grantVisitorTokenSecret(this.visitorStream.handler, this.visitorTokenSecret);
+    // Its second reader keeps the report counters, a minute at a time.
+    this.reportStream = new ReportStream(this, 'ReportStream', { data: this.data, handlersDir: props.handlersDir });
 
     this.httpApi = new ParleyHttpApi(this, 'HttpApi', {
       data: this.data,

@@ -1,10 +1,10 @@
 /**
  * DynamoDB Streams for the local runtime. dynalite has no streams, so the handlers reach it
- * through this proxy: every write to an item whose key passes the stream's filters (the same
- * rules as the Lambda event filter in AWS, STREAM_KEY_FILTERS) is turned into a stream record
- * with NEW_AND_OLD_IMAGES, and records are delivered to the stream handler in batches: up to
- * `batchSize` records or `windowMs` after the first, one batch at a time (one shard), retried on
- * failure like Lambda's event source mapping.
+ * through this proxy: every write to an item whose key passes a consumer's filters (the same
+ * rules as the Lambda event filters in AWS, STREAM_KEY_FILTERS and REPORT_STREAM_KEY_FILTERS) is
+ * turned into a stream record with NEW_AND_OLD_IMAGES, and each consumer (an event source mapping)
+ * gets the records its filters pass in its own batches: up to `batchSize` records or `windowMs`
+ * after the first, one batch at a time (one shard), retried on failure like Lambda's.
  *
  * The proxy also measures the capacity every request consumes, whatever client sent it
  * (`capacity`), attributed to the caller named in the request's CALLER_HEADER (the benchmark's
@@ -42,16 +42,29 @@ export interface KeyFilter {
   skPrefix?: string;
 }
 
+/**
+ * One reader of the stream: a Lambda event source mapping with its own filters and batching. In
+ * AWS each mapping reads the shard on its own, so each one here has its own queue, window and
+ * retries, and sees every record its filters pass.
+ */
+export interface StreamConsumer {
+  /** Which items' records reach it (the mapping's event filters). */
+  filters: readonly KeyFilter[];
+  /** Runs the consumer's function with a DynamoDB Streams event; resolves to its response. */
+  invoke: (event: unknown) => Promise<unknown>;
+  /** Lambda's MaximumBatchingWindowInSeconds, in ms. @default 1000 */
+  windowMs?: number;
+  /** @default 500 */
+  batchSize?: number;
+  /** @default 3 */
+  retries?: number;
+}
+
 export interface LocalStreamOptions {
   /** dynalite's endpoint. */
   target: string;
   tableName: string;
-  filters: readonly KeyFilter[];
-  /** Runs the stream handler with a DynamoDB Streams event; resolves to its response. */
-  invoke: (event: unknown) => Promise<unknown>;
-  windowMs?: number;
-  batchSize?: number;
-  retries?: number;
+  consumers: readonly StreamConsumer[];
 }
 
 export interface LocalStream {
@@ -320,9 +333,6 @@ const isConditionalRefusal = (out: Forwarded) =>
   out.status === 400 && String(jsonOf(out).__type ?? '').endsWith('#ConditionalCheckFailedException');
 
 export async function startLocalStream(options: LocalStreamOptions): Promise<LocalStream> {
-  const windowMs = options.windowMs ?? 1000;
-  const batchSize = options.batchSize ?? 500;
-  const retries = options.retries ?? 3;
   const arn = `arn:aws:dynamodb:local:000000000000:table/${options.tableName}/stream/local`;
   const reader = new DynamoDBClient({
     endpoint: options.target,
@@ -375,16 +385,15 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
   };
 
   let sequence = 0n;
-  const queue: StreamRecord[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let draining: Promise<void> = Promise.resolve();
-  let pending = 0;
+  const readers = options.consumers.map((consumer) => batcher(consumer));
+  /** Whether any consumer reads this item's records (the rest of the table streams to nobody). */
+  const streamed = (pk: string, sk: string) => options.consumers.some((c) => matchesFilters(c.filters, pk, sk));
 
   const emit = (key: Av, oldImage: Av | undefined, newImage: Av | undefined) => {
     if (!oldImage && !newImage) return;
     if (oldImage && newImage && isDeepStrictEqual(oldImage, newImage)) return; // no change, no record
     sequence += 1n;
-    queue.push({
+    const record: StreamRecord = {
       eventID: randomBytes(16).toString('hex'),
       eventName: !oldImage ? 'INSERT' : !newImage ? 'REMOVE' : 'MODIFY',
       eventVersion: '1.1',
@@ -400,31 +409,11 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
         SizeBytes: JSON.stringify(newImage ?? oldImage).length,
         StreamViewType: 'NEW_AND_OLD_IMAGES',
       },
-    });
-    pending += 1;
-    if (queue.length >= batchSize) flush();
-    else timer ??= setTimeout(flush, windowMs);
+    };
+    const pk = key.pk?.S ?? '';
+    const sk = key.sk?.S ?? '';
+    for (const r of readers) if (matchesFilters(r.filters, pk, sk)) r.add(record);
   };
-
-  function flush() {
-    clearTimeout(timer);
-    timer = undefined;
-    const batch = queue.splice(0, batchSize);
-    if (batch.length === 0) return;
-    draining = draining.then(async () => {
-      for (let attempt = 0; attempt <= retries; attempt++) {
-        try {
-          const out = (await options.invoke({ Records: batch })) as { batchItemFailures?: unknown[] } | undefined;
-          if (!out?.batchItemFailures?.length) break;
-        } catch (err) {
-          if (attempt === retries) console.error('[stream] batch failed, dropped after retries', err);
-        }
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-      }
-      pending -= batch.length;
-    });
-    if (queue.length) timer = setTimeout(flush, windowMs);
-  }
 
   const server: Server = createServer((req, res) => void handle(req, res));
   const requests = new Map<string, number>();
@@ -726,7 +715,7 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
         const key = shape && keyOf(shape, (input.Key ?? input.Item) as Av | undefined);
         const pk = key?.pk?.S;
         const sk = key?.sk?.S;
-        const stream = table === options.tableName && !!pk && !!sk && matchesFilters(options.filters, pk, sk);
+        const stream = table === options.tableName && !!pk && !!sk && streamed(pk, sk);
         if (shape && key && (stream || shape.indexes.length > 0)) {
           await track(trackedWrite(c, table, shape, key, stream, respond));
           return;
@@ -774,22 +763,76 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     requests,
     capacity,
     async idle() {
-      for (let i = 0; i < 500 && (pending > 0 || queue.length > 0 || counting.size > 0); i++) {
+      // Every consumer's records so far, delivered now rather than at the end of its window.
+      for (let i = 0; i < 500 && (readers.some((r) => r.busy()) || counting.size > 0); i++) {
         await Promise.allSettled([...counting]);
-        if (queue.length) flush();
-        await draining;
+        await Promise.all(readers.map((r) => r.drain()));
         await new Promise((r) => setTimeout(r, 10));
       }
     },
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      for (const r of readers) r.stop();
       // Writes already answered may still be reading their new image: let them finish first.
       await Promise.allSettled([...counting]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       agent.destroy();
       reader.destroy();
+    },
+  };
+}
+
+/**
+ * One consumer's side of the shard: records queue up and go to its function `batchSize` at a time
+ * or `windowMs` after the first, one batch at a time, a failed batch retried like Lambda's event
+ * source mapping (then dropped, with an error line).
+ */
+function batcher(consumer: StreamConsumer) {
+  const windowMs = consumer.windowMs ?? 1000;
+  const batchSize = consumer.batchSize ?? 500;
+  const retries = consumer.retries ?? 3;
+  const queue: StreamRecord[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let draining: Promise<void> = Promise.resolve();
+  let pending = 0;
+
+  function flush() {
+    clearTimeout(timer);
+    timer = undefined;
+    const batch = queue.splice(0, batchSize);
+    if (batch.length === 0) return;
+    draining = draining.then(async () => {
+      for (let attempt = 0; attempt <= retries; attempt++) {
+        try {
+          const out = (await consumer.invoke({ Records: batch })) as { batchItemFailures?: unknown[] } | undefined;
+          if (!out?.batchItemFailures?.length) break;
+        } catch (err) {
+          if (attempt === retries) console.error('[stream] batch failed, dropped after retries', err);
+        }
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+      pending -= batch.length;
+    });
+    if (queue.length) timer = setTimeout(flush, windowMs);
+  }
+
+  return {
+    filters: consumer.filters,
+    add(record: StreamRecord) {
+      queue.push(record);
+      pending += 1;
+      if (queue.length >= batchSize) flush();
+      else timer ??= setTimeout(flush, windowMs);
+    },
+    busy: () => pending > 0 || queue.length > 0,
+    /** Sends what is queued without waiting for the window, and waits for every batch so far. */
+    async drain() {
+      while (queue.length) flush();
+      await draining;
+    },
+    stop() {
+      clearTimeout(timer);
     },
   };
 }

@@ -10,7 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStore } from '../functions/adapters/dynamo-store.js';
-import { EVENT_RULES, SCHEDULE_TARGETS, STREAM_ENTRY, STREAM_KEY_FILTERS } from '../functions/handlers/routes.js';
+import {
+  EVENT_RULES,
+  REPORT_STREAM_BATCH_SIZE,
+  REPORT_STREAM_ENTRY,
+  REPORT_STREAM_KEY_FILTERS,
+  REPORT_STREAM_WINDOW_S,
+  SCHEDULE_TARGETS,
+  STREAM_ENTRY,
+  STREAM_KEY_FILTERS,
+} from '../functions/handlers/routes.js';
 import { startCognito } from './cognito.js';
 import { startDynamo } from './dynamo.js';
 import { type LocalStream, startLocalStream } from './dynamo-stream.js';
@@ -41,6 +50,11 @@ export interface LocalStackOptions {
   geoip?: string | readonly string[];
   /** The stream's batching window (Lambda's MaximumBatchingWindowInSeconds); 1 s like the CDK app. */
   streamWindowMs?: number;
+  /**
+   * The report counters' batching window: a minute like the CDK app (REPORT_STREAM_WINDOW_S), so
+   * today's report lags by up to that much here too. `stream.idle()` delivers at once.
+   */
+  reportWindowMs?: number;
   onInvoke?: (entry: string) => void;
 }
 
@@ -85,13 +99,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const cognito = await startCognito(join(scratch, 'cognito'));
   const ses = await startSes();
   const invoke = createLambdaRunner(ROOT, options.onInvoke);
-  // The table's stream: handlers write through this proxy, which feeds the stream handler.
+  // The table's stream: handlers write through this proxy, which feeds its two readers.
   const stream = await startLocalStream({
     target: dynamo.endpoint,
     tableName: dynamo.tableName,
-    filters: STREAM_KEY_FILTERS,
-    invoke: (event) => invoke(STREAM_ENTRY, event),
-    windowMs: options.streamWindowMs ?? 1000,
+    consumers: [
+      {
+        filters: STREAM_KEY_FILTERS,
+        invoke: (event) => invoke(STREAM_ENTRY, event),
+        windowMs: options.streamWindowMs ?? 1000,
+      },
+      {
+        filters: REPORT_STREAM_KEY_FILTERS,
+        invoke: (event) => invoke(REPORT_STREAM_ENTRY, event),
+        windowMs: options.reportWindowMs ?? REPORT_STREAM_WINDOW_S * 1000,
+        batchSize: REPORT_STREAM_BATCH_SIZE,
+      },
+    ],
   });
   // EventBridge Scheduler and the event bus: real API servers that invoke the same handlers.
   const scheduler = await startLocalScheduler({ invoke });

@@ -2,8 +2,9 @@
  * What the table's change stream does, one batch at a time (up to a second of changes):
  * - coalesced grid updates: every visitor row that changed, in one `visitors` frame per console
  *   (a busy site does not flood consoles, or the API Gateway bill, with a frame per page view);
- * - report counters (pages, entry and exit pages, visitors, visits, page views per day), summed
- *   per batch and written once per counter;
+ * - the page-view history items, from what each page-view write recorded on the profile;
+ * - the welcomes owed to sockets whose page view came with the connect, and what closing sockets
+ *   entails;
  * - hostnames by reverse DNS, off every request path (the answer is stored, which streams again).
  */
 import type { VisitorRow } from '../protocol/index.js';
@@ -186,23 +187,15 @@ export function rowFrames(rows: VisitorRow[]): VisitorRow[][] {
   return frames;
 }
 
-export async function processChanges(
-  deps: Deps,
-  changes: ChangeRecord[],
-  batchId: string,
-  dns?: HostnameResolver,
-): Promise<void> {
+export async function processChanges(deps: Deps, changes: ChangeRecord[], dns?: HostnameResolver): Promise<void> {
   // Latest image of each changed visitor; chats whose visitor's row must be rebuilt.
   const visitors = new Map<string, VisitorRecord>();
   const changedChats = new Map<string, ChatRecord>();
-  const counters = new Map<string, ReportDelta[]>();
   const views: (Omit<PageViewItem, 'retentionDays'> & { prevAt?: number })[] = [];
   const closed: ClosedSockets[] = [];
   /** Sockets owed a welcome (their page view came with the connect), by visitor. */
   const welcomes = new Map<string, { visitorId: string; connectionId: string; connectedAt: number; known?: string }>();
   for (const c of changes) {
-    const counted = reportDeltas(c);
-    if (counted) counters.set(counted.siteId, [...(counters.get(counted.siteId) ?? []), ...counted.deltas]);
     const pv = pageViewOf(c);
     if (pv) views.push(pv);
     const gone = closedSocketsOf(c);
@@ -216,7 +209,6 @@ export async function processChanges(
     }
   }
 
-  const batchIdSafe = batchId.slice(0, 200);
   // The page-view history: what the page-view write recorded, as items, 25 to a request (a
   // retried batch writes the same keys again, harmlessly).
   const retention = new Map<string, number>();
@@ -235,7 +227,6 @@ export async function processChanges(
     views.length
       ? deps.store.putPageViews(views.map((v) => ({ ...v, retentionDays: retention.get(v.siteId) ?? 90 })))
       : undefined,
-    ...[...counters].map(([siteId, deltas]) => deps.store.addReportCounts(siteId, deltas, batchIdSafe)),
     socketsClosed(deps, closed),
   ]);
 

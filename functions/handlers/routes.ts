@@ -96,10 +96,26 @@ export const WS_ROUTES: readonly WsRoute[] = [
 
 /**
  * The table's stream (NEW_AND_OLD_IMAGES) feeds this function in batches (up to a 1 s window):
- * coalesced grid updates to operator consoles, page-report counters, reverse DNS. Only items whose
- * keys match STREAM_KEY_FILTERS reach it (Lambda event filtering in AWS, the same rules locally).
+ * welcomes, coalesced grid updates to operator consoles, the page-view history, closing sockets,
+ * reverse DNS. Only items whose keys match STREAM_KEY_FILTERS reach it (Lambda event filtering in
+ * AWS, the same rules locally).
  */
 export const STREAM_ENTRY = 'visitor-stream';
+
+/**
+ * The stream's second reader (DynamoDB Streams allows two per shard): the report counters, from
+ * visitor profiles, in batches gathered for up to REPORT_STREAM_WINDOW_S. Reports are daily
+ * figures; a minute of lag buys coalescing: within one batch a page's own exit and the exit taken
+ * back when its visitor moves on cancel, and the day's totals are one write, so a page view costs
+ * about one counter write instead of two or three.
+ */
+export const REPORT_STREAM_ENTRY = 'report-stream';
+export const REPORT_STREAM_WINDOW_S = 60;
+/** Most records per report batch: about two per page view (the view, the close), up to ~3 KB each with both images: ~3 MB, half of what an invocation may carry. */
+export const REPORT_STREAM_BATCH_SIZE = 1000;
+export const REPORT_STREAM_KEY_FILTERS: readonly { pkPrefix: string; sk?: string; skPrefix?: string }[] = [
+  { pkPrefix: 'VIS#', sk: 'PROFILE' },
+];
 
 /** EventBridge rules: events of these detail types go to these functions. */
 export const EVENT_RULES: readonly { detailType: string; entry: string }[] = [
@@ -114,8 +130,8 @@ export const SCHEDULE_TARGETS: readonly { target: string; entry: string }[] = [
   { target: 'auto-invite', entry: 'auto-invite' },
 ];
 /**
- * Visitor profiles (page views, presence: the stream writes the page-view history items and the
- * report counters from them), operator profiles (consoles closing) and chats.
+ * Visitor profiles (page views, presence: the stream writes the page-view history items from
+ * them), operator profiles (consoles closing) and chats.
  */
 export const STREAM_KEY_FILTERS: readonly { pkPrefix: string; sk?: string; skPrefix?: string }[] = [
   { pkPrefix: 'VIS#', sk: 'PROFILE' },

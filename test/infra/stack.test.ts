@@ -4,6 +4,8 @@ import { EVENT_SOURCE } from '../../functions/adapters/event-bus.js';
 import {
   EVENT_RULES,
   HTTP_ROUTES,
+  REPORT_STREAM_BATCH_SIZE,
+  REPORT_STREAM_WINDOW_S,
   SCHEDULE_TARGETS,
   STREAM_KEY_FILTERS,
   WS_INTEGRATIONS,
@@ -253,24 +255,27 @@ describe('the functions', () => {
     ...wsFunctions(),
     stack.httpApi.handler,
     stack.visitorStream.handler,
+    stack.reportStream.handler,
     ...asyncFunctions(),
   ];
 
   it('all run nodejs22.x on arm64 with source maps and their own one-month log group', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.Runtime?.startsWith('nodejs'));
-    // routes + authorizer + http-api + visitor-stream + one per event entry + one per schedule entry
+    // routes + authorizer + http-api + visitor-stream + report-stream + one per event entry + one per schedule entry
     expect(functions.length).toBe(
       WS_ROUTES.length +
-        3 +
+        4 +
         distinct(EVENT_RULES.map((r) => r.entry)).length +
         distinct(SCHEDULE_TARGETS.map((t) => t.entry)).length,
     );
     const streamId = logicalIdOf(stack.visitorStream.handler.fn);
+    const reportId = logicalIdOf(stack.reportStream.handler.fn);
     for (const [id, fn] of functions) {
       expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
       expect(fn.Properties.Architectures, id).toEqual(['arm64']);
       // The stream function may wait on reverse DNS and many posts for a batch of 500 records.
-      expect(fn.Properties.Timeout, id).toBe(id === streamId ? 30 : 10);
+      // The report function sums up to 1,000 records into counter writes.
+      expect(fn.Properties.Timeout, id).toBe(id === streamId ? 30 : id === reportId ? 60 : 10);
       expect([256, 512], id).toContain(fn.Properties.MemorySize);
       // Source maps ship beside the bundle; --enable-source-maps would parse them at every cold start.
       expect(fn.Properties.Environment?.Variables?.NODE_OPTIONS, id).toBeUndefined();
@@ -302,13 +307,15 @@ describe('the functions', () => {
     for (const f of [stack.visitorStream.handler, ...asyncFunctions()]) expect(memory(f)).toBe(256);
   });
 
-  it('all know the table and the callback URL of the ws stage', () => {
+  it('all know the table, and all but the report counters the callback URL of the ws stage', () => {
     const callbackUrl = stack.resolve(stack.realtime.callbackUrl);
     expect(JSON.stringify(callbackUrl)).toMatch(/execute-api.*\/ws"/);
     for (const fn of allFunctions()) {
       const env = resources[logicalIdOf(fn.fn)]!.Properties.Environment.Variables;
       expect(env.TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.data.table) });
-      expect(env.WS_CALLBACK_URL).toEqual(callbackUrl);
+      // report-stream only adds to counters: it posts to no connection.
+      if (fn === stack.reportStream.handler) expect(env.WS_CALLBACK_URL).toBeUndefined();
+      else expect(env.WS_CALLBACK_URL).toEqual(callbackUrl);
     }
   });
 
@@ -390,8 +397,10 @@ describe('the functions', () => {
           JSON.stringify(s.Resource) !== JSON.stringify(streamArn),
       );
       expect(statements).toHaveLength(1);
-      // The mail function reads and updates only: it records what it sent, so a retried event sends nothing twice.
-      const access = fn === stack.eventHandlers.functionOf('mail') ? 'readupdate' : 'readwrite';
+      // The mail function reads and updates only: it records what it sent, so a retried event sends
+      // nothing twice. The report counters are only ever updated (ADD).
+      const updatesOnly = fn === stack.eventHandlers.functionOf('mail') || fn === stack.reportStream.handler;
+      const access = updatesOnly ? 'readupdate' : 'readwrite';
       expect(actionsOf(statements[0]!).sort(), fn.node.path).toEqual([...TABLE_ACTIONS[access]].sort());
       expect(statements[0]!.Resource).toEqual([
         tableArn,
@@ -413,11 +422,42 @@ describe('the functions', () => {
 });
 
 describe('the table stream', () => {
-  function mapping(): Json {
+  /** The event source mapping of a function: each reader of the stream has exactly one. */
+  function mapping(fn = stack.visitorStream.handler.fn): Json {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(1);
-    return mappings[0]![1];
+    const mine = mappings.filter(([, m]) => m.Properties.FunctionName?.Ref === logicalIdOf(fn));
+    expect(mine).toHaveLength(1);
+    return mine[0]![1];
   }
+
+  it('has two readers, as many as a DynamoDB stream shard serves without throttling', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(2);
+    for (const [, m] of mappings) {
+      expect(m.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'StreamArn'] });
+    }
+  });
+
+  it('feeds the report counters to report-stream: visitor profiles only, gathered for a minute, retried like the other', () => {
+    expect(mapping(stack.reportStream.handler.fn).Properties).toMatchObject({
+      StartingPosition: 'LATEST',
+      BatchSize: REPORT_STREAM_BATCH_SIZE,
+      MaximumBatchingWindowInSeconds: REPORT_STREAM_WINDOW_S,
+      ParallelizationFactor: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const patterns = (
+      mapping(stack.reportStream.handler.fn).Properties.FilterCriteria.Filters as { Pattern: string }[]
+    ).map((f) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual([{ dynamodb: { Keys: { pk: { S: [{ prefix: 'VIS#' }] }, sk: { S: ['PROFILE'] } } } }]);
+    // Counter items are only ever updated (ADD): no put, no delete.
+    const actions = statementsOf(logicalIdOf(stack.reportStream.handler.role)).flatMap(actionsOf);
+    expect(actions).toContain('dynamodb:UpdateItem');
+    expect(actions).not.toContain('dynamodb:PutItem');
+    expect(actions).not.toContain('dynamodb:DeleteItem');
+  });
 
   it('feeds the visitor-stream function from the table stream, newest records first', () => {
     expect(mapping().Properties).toMatchObject({
@@ -481,19 +521,22 @@ describe('the table stream', () => {
     expect(statements.some((s) => actionsOf(s).includes('dynamodb:UpdateItem'))).toBe(true);
   });
 
-  it('lets the function read the stream of this table only (no ListStreams on *)', () => {
+  it('lets its two readers read the stream of this table only (no ListStreams on *)', () => {
     const streamArn = { 'Fn::GetAtt': [logicalIdOf(stack.data.table), 'StreamArn'] };
-    const streamStatements = statementsOf(logicalIdOf(stack.visitorStream.handler.role)).filter((s) =>
-      actionsOf(s).some((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)),
-    );
-    const actions = streamStatements.flatMap(actionsOf).sort();
-    expect(actions).toEqual(
-      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].sort(),
-    );
-    for (const statement of streamStatements) expect(statement.Resource).toEqual(streamArn);
+    const readers = [stack.visitorStream.handler, stack.reportStream.handler].map((h) => logicalIdOf(h.role));
+    for (const role of readers) {
+      const streamStatements = statementsOf(role).filter((s) =>
+        actionsOf(s).some((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)),
+      );
+      const actions = streamStatements.flatMap(actionsOf).sort();
+      expect(actions, role).toEqual(
+        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].sort(),
+      );
+      for (const statement of streamStatements) expect(statement.Resource).toEqual(streamArn);
+    }
     // No other role may read the stream.
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
-      if (policy.Properties.Roles[0].Ref === logicalIdOf(stack.visitorStream.handler.role)) continue;
+      if (readers.includes(policy.Properties.Roles[0].Ref)) continue;
       expect(JSON.stringify(policy.Properties.PolicyDocument), id).not.toMatch(/GetRecords|StreamArn/);
     }
   });

@@ -46,9 +46,7 @@ beforeAll(async () => {
   stream = await startLocalStream({
     target: dynamo.endpoint,
     tableName: dynamo.tableName,
-    filters: [],
-    invoke: async () => ({}),
-    windowMs: 10,
+    consumers: [{ filters: [], invoke: async () => ({}), windowMs: 10 }],
   });
   client = new DynamoDBClient({ endpoint: stream.endpoint, region: 'local', credentials });
   new RequestCounter(() => CALLER).attach(client, '', { tagCaller: true });

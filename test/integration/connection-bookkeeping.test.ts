@@ -11,7 +11,12 @@ import { documentClient } from '../../functions/adapters/dynamo-client.js';
 import { createDynamoStore } from '../../functions/adapters/dynamo-store.js';
 import { RequestCounter } from '../../functions/adapters/request-counter.js';
 import type { Store } from '../../functions/core/ports.js';
-import { STREAM_ENTRY, WS_AUTHORIZER_ENTRY, WS_INTEGRATIONS } from '../../functions/handlers/routes.js';
+import {
+  REPORT_STREAM_ENTRY,
+  STREAM_ENTRY,
+  WS_AUTHORIZER_ENTRY,
+  WS_INTEGRATIONS,
+} from '../../functions/handlers/routes.js';
 import { integrationRequest, requestTemplate } from '../../functions/handlers/ws-integrations.js';
 import type { VisitorWelcome } from '../../functions/protocol/events.js';
 import { welcomeDigest } from '../../functions/protocol/welcome-digest.js';
@@ -63,7 +68,7 @@ describe('a full page load', () => {
     await page.ws.close();
     await until(async () => ((await store.getVisitor(visitorId))?.connections ?? 1) === 0);
 
-    const onPath = invocations.filter((e) => e !== STREAM_ENTRY);
+    const onPath = invocations.filter((e) => e !== STREAM_ENTRY && e !== REPORT_STREAM_ENTRY);
     expect(onPath.sort()).toEqual([WS_AUTHORIZER_ENTRY, 'page-view'].sort());
     expect(ddb.byLabel.get('page-view')).toBe(1);
     expect(ddb.byLabel.get('$disconnect')).toBe(1);
@@ -99,7 +104,7 @@ describe('a full page load', () => {
     await until(async () => (await store.pageViews(visitorId, 10)).length === 2);
 
     // No page-view function: the authorizer recorded the view (one UpdateItem, the visit going on).
-    expect(invocations.filter((e) => e !== STREAM_ENTRY)).toEqual([WS_AUTHORIZER_ENTRY]);
+    expect(invocations.filter((e) => e !== STREAM_ENTRY && e !== REPORT_STREAM_ENTRY)).toEqual([WS_AUTHORIZER_ENTRY]);
     expect(ddb.byLabel.get(WS_AUTHORIZER_ENTRY)).toBe(1);
     expect(ddb.byLabel.get('page-view')).toBeUndefined();
     expect(ddb.byLabel.get('$disconnect')).toBe(1);

@@ -27,12 +27,16 @@ beforeAll(async () => {
   stream = await startLocalStream({
     target: dynamo.endpoint,
     tableName: dynamo.tableName,
-    filters: [{ pkPrefix: 'CHAT#', sk: 'META' }],
-    invoke: async (event) => {
-      records.push(...(event as { Records: Rec[] }).Records);
-      return {};
-    },
-    windowMs: 10,
+    consumers: [
+      {
+        filters: [{ pkPrefix: 'CHAT#', sk: 'META' }],
+        invoke: async (event) => {
+          records.push(...(event as { Records: Rec[] }).Records);
+          return {};
+        },
+        windowMs: 10,
+      },
+    ],
   });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   client = new DynamoDBClient({ endpoint: stream.endpoint, region: 'local', credentials });

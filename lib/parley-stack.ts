@@ -11,9 +11,9 @@ import { ParleyMail } from './mail.js';
 import { acknowledge } from './nag.js';
 import { ParleyObservability } from './observability.js';
 import { grantVisitorTokenSecret, RealtimeApi } from './realtime-api.js';
+import { ReportStream } from './report-stream.js';
 import { ScheduleTargets } from './schedule-targets.js';
 import { ParleyScheduling } from './scheduling.js';
-import { ReportStream } from './report-stream.js';
 import { VisitorStream } from './visitor-stream.js';
 
 export interface ParleyStackProps extends StackProps {

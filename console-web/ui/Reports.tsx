@@ -200,7 +200,9 @@ export function Reports({ api }: { api: Api }) {
       <div class="page-head">
         <div>
           <h1>Reports</h1>
-          <p class="muted">Where visitors land, what they read and where they leave.</p>
+          <p class="muted">
+            Where visitors land, what they read and where they leave. Today’s figures catch up about once a minute.
+          </p>
         </div>
         <div class="spacer" />
         <fieldset class="seg">

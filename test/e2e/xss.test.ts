@@ -279,6 +279,8 @@ describe.skipIf(!hasChromium && !requireBrowser)(
     it(
       'the reports (page URLs of every hostile page) render without executing anything',
       async () => {
+        // The counters come a minute at a time (report-stream): deliver that batch now.
+        await stack.stream.idle();
         await consolePage.getByTestId('nav-reports').click();
         await consolePage.getByTestId('reports').waitFor(LIVE);
         await expect

@@ -24,6 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import {
   type AttributeValue,
@@ -77,6 +78,11 @@ export interface LocalStream {
    * reads are not among them): the benchmark checks the client-side counts against it.
    */
   requests: Map<string, number>;
+  /**
+   * How long dynalite took to answer each request forwarded to it, in nanoseconds (the benchmark
+   * reads its percentiles to tell the stand-in's own queueing from the rest of a message's time).
+   */
+  tableLatency: RecordableHistogram;
   /** The capacity those requests consumed, by caller and by operation (the proxy's own reads excluded). */
   capacity: CapacityCounts;
   stop(): Promise<void>;
@@ -439,7 +445,17 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
   // streams cost several times the CPU per request on the benchmark's hot path.
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const target = new URL(options.target);
-  const forward = (req: IncomingMessage, body: Buffer): Promise<Forwarded> =>
+  const tableLatency = createHistogram();
+  const forward = (req: IncomingMessage, body: Buffer): Promise<Forwarded> => timed(forwardOnce(req, body));
+  const timed = <T>(p: Promise<T>): Promise<T> => {
+    const t0 = process.hrtime.bigint();
+    void p.then(
+      () => tableLatency.record(Math.max(1, Number(process.hrtime.bigint() - t0))),
+      () => undefined,
+    );
+    return p;
+  };
+  const forwardOnce = (req: IncomingMessage, body: Buffer): Promise<Forwarded> =>
     new Promise((resolve, reject) => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) {
@@ -762,6 +778,7 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     endpoint,
     requests,
     capacity,
+    tableLatency,
     async idle() {
       // Every consumer's records so far, delivered now rather than at the end of its window.
       for (let i = 0; i < 500 && (readers.some((r) => r.busy()) || counting.size > 0); i++) {

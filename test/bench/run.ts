@@ -452,6 +452,8 @@ async function messageLevel(stack: Stack, c: Counters, operators: WsClient[], ch
     loopDelayMaxMs: number;
     gcMs: number;
     gcMaxMs: number;
+    tableP50Ms: number;
+    tableP99Ms: number;
   }[] = [];
   const started = performance.now();
   for (let r = 0; r < LATENCY_ROUNDS; r++) {
@@ -463,6 +465,7 @@ async function messageLevel(stack: Stack, c: Counters, operators: WsClient[], ch
     });
     gc.observe({ entryTypes: ['gc'] });
     loop.enable();
+    stack.stream.tableLatency.reset();
     await Promise.all(
       pairs.map(async (pair, i) => {
         for (let m = 0; m < MESSAGES_PER_CHAT; m++) {
@@ -484,6 +487,9 @@ async function messageLevel(stack: Stack, c: Counters, operators: WsClient[], ch
         1,
       ),
       gcMaxMs: round(Math.max(0, ...gcs), 1),
+      // The local table's answer times (dynalite in its child process, seen from the proxy).
+      tableP50Ms: round(stack.stream.tableLatency.percentile(50) / 1e6, 1),
+      tableP99Ms: round(stack.stream.tableLatency.percentile(99) / 1e6, 1),
     });
   }
   const elapsed = performance.now() - started;
@@ -541,7 +547,7 @@ async function messageLevel(stack: Stack, c: Counters, operators: WsClient[], ch
   for (const r of row.rounds) {
     console.log(
       `        round: p50 ${r.p50} ms  p99 ${r.p99} ms  event-loop delay p99 ${r.loopDelayP99Ms} ms, max ${r.loopDelayMaxMs} ms  ` +
-        `GC ${r.gcMs} ms (longest ${r.gcMaxMs} ms)`,
+        `GC ${r.gcMs} ms (longest ${r.gcMaxMs} ms)  local table p50 ${r.tableP50Ms} ms, p99 ${r.tableP99Ms} ms`,
     );
   }
   // End the level's chats: each operator's slots free up for the next level.

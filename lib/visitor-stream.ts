@@ -66,7 +66,7 @@ export class VisitorStream extends Construct {
     this.handler = new ParleyFunction(this, 'Handler', {
       entry: STREAM_ENTRY,
       handlersDir: props.handlersDir,
-      description: 'Parley table stream: welcomes, live visitor grid updates, page reports, hostnames',
+      description: 'Parley table stream: welcomes, live visitor grid updates, page-view history, hostnames',
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(30),
       environment: { WS_CALLBACK_URL: props.realtime.callbackUrl },

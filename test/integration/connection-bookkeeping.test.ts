@@ -23,6 +23,7 @@ import { welcomeDigest } from '../../functions/protocol/welcome-digest.js';
 import { currentInvocation } from '../../local/lambda-runner.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { operatorSession, visitorPage, visitorPageAtConnect, WsClient } from '../support/clients.js';
+import { until } from '../support/until.js';
 
 let stack: LocalStack;
 let store: Store;
@@ -40,14 +41,6 @@ afterAll(async () => {
   await console1?.close();
   await stack?.stop();
 });
-
-const until = async (check: () => Promise<boolean>, ms = 5_000) => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 const disconnect = WS_INTEGRATIONS.$disconnect as Extract<(typeof WS_INTEGRATIONS)[string], { kind: 'dynamodb' }>;
 

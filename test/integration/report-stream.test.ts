@@ -15,6 +15,7 @@ import { REPORT_STREAM_ENTRY } from '../../functions/handlers/routes.js';
 import { currentInvocation } from '../../local/lambda-runner.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { api, signIn, visitorPageAtConnect } from '../support/clients.js';
+import { until } from '../support/until.js';
 
 let stack: LocalStack;
 let store: Store;
@@ -32,14 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-const until = async (check: () => Promise<boolean>, ms = 5_000) => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 type Report = {
   pages: { url: string; views: number }[];

@@ -26,6 +26,13 @@ export interface ParleyObservabilityProps {
   readonly webSocketStage: string;
   /** Dead-letter queues: any visible message raises an alarm. */
   readonly deadLetterQueues: readonly sqs.IQueue[];
+  /**
+   * The table stream's readers and how far behind each may fall (its Lambda `IteratorAge`, the
+   * age of the newest record it has processed) before the alarm: a reader that keeps failing
+   * falls behind until its retries run out, and its work (grid and welcomes, or report counters)
+   * waits meanwhile. @default none
+   */
+  readonly streamReaders?: readonly { readonly fn: ParleyFunction; readonly maxAge: Duration }[];
   /** An address subscribed to the alarm topic (context `parley:alarmEmail`). @default none */
   readonly alarmEmail?: string;
   /** Missed chats (per `missedChatsPeriod`) that raise the alarm. @default 5 */
@@ -38,7 +45,8 @@ export interface ParleyObservabilityProps {
  * Operations: one CloudWatch dashboard (chats, queue wait, message latency, delivery failures,
  * invitations; Lambda errors/throttles/duration per function; DynamoDB throttles and consumed
  * capacity; the WebSocket API's connects, messages and errors) and alarms (Lambda errors on any
- * function, DynamoDB throttling, missed chats above a threshold, dead letters) that notify one
+ * function, DynamoDB throttling, missed chats above a threshold, dead letters, a table stream reader
+ * falling behind) that notify one
  * SNS topic, to which `alarmEmail` is subscribed when given.
  */
 export class ParleyObservability extends Construct {
@@ -51,6 +59,8 @@ export class ParleyObservability extends Construct {
   readonly tableThrottlesAlarm: cloudwatch.Alarm;
   readonly missedChatsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarms: readonly cloudwatch.Alarm[];
+  /** One per stream reader: its iterator age over `maxAge` for 10 minutes. */
+  readonly streamLagAlarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: ParleyObservabilityProps) {
     super(scope, id);
@@ -156,6 +166,21 @@ export class ParleyObservability extends Construct {
       return alarm;
     });
 
+    const iteratorAge = (f: ParleyFunction) => f.fn.metric('IteratorAge', { period: five, statistic: 'Maximum' });
+    this.streamLagAlarms = (props.streamReaders ?? []).map(({ fn, maxAge }) => {
+      const alarm = iteratorAge(fn).createAlarm(fn, 'StreamLagAlarm', {
+        alarmDescription:
+          `Parley ${nameOf(fn)}: more than ${maxAge.toHumanString()} behind the table stream ` +
+          '(its batches keep failing or take too long); what it does waits meanwhile',
+        threshold: maxAge.toMilliseconds(),
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(notify);
+      return alarm;
+    });
+
     const perFunction = (make: (f: ParleyFunction) => cloudwatch.IMetric) => props.functions.map(make);
     const apigw = (metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({
@@ -206,7 +231,13 @@ export class ParleyObservability extends Construct {
           ]),
           new cloudwatch.AlarmStatusWidget({
             title: 'Alarms',
-            alarms: [this.lambdaErrorsAlarm, this.tableThrottlesAlarm, this.missedChatsAlarm, ...this.deadLetterAlarms],
+            alarms: [
+              this.lambdaErrorsAlarm,
+              this.tableThrottlesAlarm,
+              this.missedChatsAlarm,
+              ...this.deadLetterAlarms,
+              ...this.streamLagAlarms,
+            ],
             width: 8,
             height: 6,
           }),
@@ -237,6 +268,18 @@ export class ParleyObservability extends Construct {
             [apigw('ClientError'), apigw('IntegrationError'), apigw('ExecutionError')],
           ),
         ],
+        ...((props.streamReaders ?? []).length
+          ? [
+              [
+                graph(
+                  'Table stream readers: iterator age (ms)',
+                  (props.streamReaders ?? []).map((r) => iteratorAge(r.fn).with({ label: nameOf(r.fn) })),
+                  undefined,
+                  24,
+                ),
+              ],
+            ]
+          : []),
       ],
     });
 

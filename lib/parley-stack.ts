@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ParleyAuth } from './auth.js';
@@ -152,6 +152,12 @@ export class ParleyStack extends Stack {
       webSocketApiId: this.realtime.api.apiId,
       webSocketStage: this.realtime.stage.stageName,
       deadLetterQueues: [this.eventHandlers.deadLetterQueue],
+      // The grid's reader works in 1 s batches: a minute behind is already wrong. The report
+      // counters' reader waits up to a minute by design.
+      streamReaders: [
+        { fn: this.visitorStream.handler, maxAge: Duration.minutes(1) },
+        { fn: this.reportStream.handler, maxAge: Duration.minutes(5) },
+      ],
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
 

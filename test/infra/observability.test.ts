@@ -126,6 +126,30 @@ describe('the alarms', () => {
     });
   });
 
+  it('a table stream reader falling behind: the grid’s over a minute, the report counters’ over five', () => {
+    const lag = alarms(template).filter((a) => a.Properties.MetricName === 'IteratorAge');
+    expect(lag).toHaveLength(2);
+    const byFunction = new Map(
+      lag.map((a) => [JSON.stringify((a.Properties.Dimensions as { Value: unknown }[])[0]!.Value), a.Properties]),
+    );
+    const ref = (fn: { fn: { node: { defaultChild?: unknown } } }) =>
+      JSON.stringify({ Ref: stack.getLogicalId(fn.fn.node.defaultChild as never) });
+    expect(byFunction.get(ref(stack.visitorStream.handler))).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Maximum',
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 2,
+    });
+    expect(byFunction.get(ref(stack.reportStream.handler))).toMatchObject({ Threshold: 300_000 });
+    for (const a of lag) {
+      expect(a.Properties.AlarmActions).toEqual([
+        expect.objectContaining({ Ref: expect.stringMatching(/ObservabilityAlarms/) }),
+      ]);
+    }
+    expect(body).toContain('Table stream readers: iterator age (ms)');
+  });
+
   it('dead letters: any message visible in the event dead-letter queue', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',

@@ -217,6 +217,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return operatorId;
     },
     async stop() {
+      // Data kept on disk: the stream readers' pending batches (up to a minute of report counters)
+      // go in before the stand-ins stop, as AWS would still deliver them.
+      if (dataDir) await stream.idle().catch(() => undefined);
       await gateway.close();
       await Promise.allSettled([scheduler.stop(), eventBus.stop(), ses.stop(), cognito.stop()]);
       await stream.stop();

@@ -1,6 +1,8 @@
 /**
  * `npm start -- --data DIR`: stopping and starting the local runtime (a new process, as a user
- * would) keeps every stored message, the visitor's identity and the operators' sign-in.
+ * would) keeps every stored message, the visitor's identity and the operators' sign-in, and the
+ * report counters of the page views made in the last minute before the stop (their batch was
+ * still gathering: stopping delivers it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_OPERATOR, type LocalStack, ROOT } from '../../local/stack.js';
-import { operatorSession, visitorPage } from '../support/clients.js';
+import { api, operatorSession, visitorPage } from '../support/clients.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
 let child: ChildProcess | undefined;
@@ -58,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('data on disk', () => {
-  it('keeps the chat, its messages, the visitor and the operator across a restart', async () => {
+  it('keeps the chat, its messages, the visitor, the operator and the last minute of report counts across a restart', async () => {
     const port = await freePort();
     let stack = (await start(port)) as LocalStack;
     const op = await operatorSession(stack, stack.demoOperator);
@@ -77,6 +79,15 @@ describe('data on disk', () => {
     expect(chat.messages.map((m) => m.id)).toContain(sent.id);
     // The demo operator still signs in, still holds the chat, and resyncs it by seq.
     const back = await operatorSession(stack, stack.demoOperator);
+    // The first page view was counted although its report batch had not come when it stopped.
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await api<{ pages: { url: string; views: number }[] }>(
+      stack,
+      back.idToken,
+      'GET',
+      `/api/reports?from=${today}&to=${today}`,
+    );
+    expect(report.body.pages.find((p) => p.url === 'https://shop.example/')?.views).toBeGreaterThanOrEqual(1);
     const synced = await back.ws.request({ action: 'sync', chatId, afterSeq: 0 });
     const replayed = synced.messages as { id: string; seq: number; text: string }[];
     expect(replayed.map((m) => m.id)).toContain(sent.id);

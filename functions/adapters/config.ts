@@ -16,3 +16,8 @@ export function config(): Config {
   cached ??= { tableName: required('TABLE_NAME'), wsCallbackUrl: required('WS_CALLBACK_URL') };
   return cached;
 }
+
+/** The table's name alone, for functions that post to no connection (no callback URL). */
+export function tableName(): string {
+  return cached?.tableName ?? required('TABLE_NAME');
+}

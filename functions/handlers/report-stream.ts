@@ -3,6 +3,7 @@
  * the report counters (core/report-counts.ts). Only the store: no posts, no schedules.
  */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { tableName } from '../adapters/config.js';
 import { documentClient } from '../adapters/dynamo-client.js';
 import { createDynamoStore } from '../adapters/dynamo-store.js';
 import { log } from '../adapters/log.js';
@@ -16,9 +17,7 @@ const clock = { now: () => Date.now() };
 export const handler = observed(
   'report-stream',
   async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> => {
-    const tableName = process.env.TABLE_NAME;
-    if (!tableName) throw new Error('Missing required environment variable TABLE_NAME');
-    store ??= createDynamoStore(documentClient(), tableName, clock);
+    store ??= createDynamoStore(documentClient(), tableName(), clock);
     const changes = changeRecordsOf(event, clock.now());
     if (changes.length === 0) return { batchItemFailures: [] };
     try {
